@@ -2,7 +2,12 @@
 
 Modules:
 
+- `realiisr_lite.cac`: One codebook for every degradation is a compromise. CAC shifts every codebook entry by a small, rank-8, condition-dependent offset computed from the transformer's condition prefix, so the same token index can decode to a slightly different vector for a defocused frame than for a motion-blurred one.
 - `realiisr_lite.data`: Loading any thermal file safely, degrading HR frames the way FLIR-IISR's LR frames were captured, procedural thermal scenes for offline work, and the datasets every later notebook trains on.
-- `realiisr_lite.metrics`: PSNR and SSIM written out by hand following BasicSR's conventions for ×4 super-resolution, cross-checked against pyiqa and scikit-image; the bicubic baseline; a helper that turns any SR function into a table."""
+- `realiisr_lite.losses`: Hotter stays brighter. The TOC loss asks a super-resolved image to keep the *order* of brightness between neighbouring patches of the HR image, and ignores everything that keeps that order: a gain or gamma change of the camera, a sub-pixel misalignment.
+- `realiisr_lite.metrics`: PSNR and SSIM written out by hand following BasicSR's conventions for ×4 super-resolution, cross-checked against pyiqa and scikit-image; the bicubic baseline; a helper that turns any SR function into a table.
+- `realiisr_lite.tsg`: Two cheap maps of the LR frame, *where is it hot* and *where are the edges*, encoded to the token grid, fused by a learned gate and handed to the transformer through cross-attention.
+- `realiisr_lite.var`: A transformer that predicts the token pyramid of notebook 03 scale by scale, conditioned on the low-resolution thermal image, with a block-causal mask, AdaLN blocks and a KV cache for generation.
+- `realiisr_lite.vqvae`: A convolutional autoencoder for single-channel thermal images whose latent map is quantised by VAR's multi-scale residual quantizer: one token map per scale, from 1×1 up to the full latent grid."""
 
 __version__ = "0.1.0"
