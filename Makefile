@@ -38,8 +38,9 @@ lab: venv
 quickstart: venv
 	$(BIN)/realiisr-lite quickstart --out out/quickstart
 
-# The README's main command.
-demo: quickstart
+# The README's main command: the Gradio app on the bundled model at http://127.0.0.1:7860 (Ctrl-C to stop).
+demo: venv
+	$(BIN)/realiisr-lite demo --host 127.0.0.1 --port 7860
 
 export: venv
 	nbdev-export && nbdev-clean
