@@ -24,7 +24,7 @@ check-notebooks: venv
 	bash .ci/check_notebooks.sh
 
 nbtest: venv
-	nbdev-test --n-workers $(NBDEV_WORKERS) --timing
+	OMP_NUM_THREADS=1 nbdev-test --n-workers $(NBDEV_WORKERS) --timing
 
 pytest: venv
 	$(BIN)/python -m pytest -q
