@@ -52,14 +52,15 @@ def _micro_model(tmp_path):
 
 def test_sr_16bit_in_16bit_out_and_folder(tmp_path):
     a = (14000 + 3000 * np.random.default_rng(0).random((20, 24))).astype(np.uint16)
-    Image.fromarray(a).save(tmp_path/'raw16.png')
-    Image.fromarray((a // 256).astype(np.uint8)).save(tmp_path/'img8.png')
+    src = tmp_path/'in'; src.mkdir()
+    Image.fromarray(a).save(src/'raw16.png')
+    Image.fromarray((a // 256).astype(np.uint8)).save(src/'img8.png')
     m = _micro_model(tmp_path)
-    r = run('sr', str(tmp_path/'raw16.png'), '--model', str(m), '--out', str(tmp_path/'out16.png'))
+    r = run('sr', str(src/'raw16.png'), '--model', str(m), '--out', str(tmp_path/'out16.png'))
     assert r.returncode == 0, r.stderr
     out = Image.open(tmp_path/'out16.png')
     assert out.size == (96, 80) and out.mode.startswith('I;16')
-    r = run('sr', str(tmp_path), '--model', str(m), '--out', str(tmp_path/'sr_dir'))
+    r = run('sr', str(src), '--model', str(m), '--out', str(tmp_path/'sr_dir'))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path/'sr_dir').iterdir()) == ['img8.png', 'raw16.png']
     assert Image.open(tmp_path/'sr_dir'/'img8.png').mode == 'L'
