@@ -17,13 +17,14 @@ from torch.utils.data import Dataset
 from .core import as_batch, as_image_2d, shared_data_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'DEGRADATION_KINDS', 'SEVERITIES', 'SCENE_CATEGORIES', 'TNO_TRIM', 'FLIR_IISR_SPLIT',
-           'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal', 'denormalize', 'save_thermal', 'disc_psf',
-           'motion_psf', 'apply_psf', 'area_downsample', 'subpixel_shift', 'smooth_field', 'sensor_noise',
-           'sample_degradation', 'apply_degradation', 'degrade', 'planck_counts', 'ThermalSceneSynth', 'degraded_crop',
-           'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of', 'tno_root', 'tno_split', 'DegradedIRDataset',
-           'tno_datasets', 'ThermalCropDataset', 'find_paired_root', 'PairedIRDataset', 'DatasetUnavailableError',
-           'download_flir_iisr']
+__all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'DEGRADATION_KINDS', 'RADIOMETRY', 'SEVERITIES', 'AGC_RANGES', 'SCENE_CATEGORIES',
+           'TNO_TRIM', 'FLIR_IISR_SPLIT', 'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal', 'denormalize',
+           'save_thermal', 'disc_psf', 'motion_psf', 'apply_psf', 'area_downsample', 'subpixel_shift', 'smooth_field',
+           'sensor_noise', 'sample_degradation', 'blurred_lr', 'agc_params', 'frame_agc_params', 'agc_affine',
+           'apply_degradation', 'degrade', 'fit_gain_offset', 'radiometric_gain', 'planck_counts', 'ThermalSceneSynth',
+           'degraded_crop', 'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of', 'tno_root', 'tno_split',
+           'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset', 'find_paired_root', 'PairedIRDataset',
+           'DatasetUnavailableError', 'download_flir_iisr']
 
 # %% ../nbs/01_data.ipynb #99a5f7b2
 class ThermalImageError(ValueError):
@@ -200,17 +201,20 @@ def sensor_noise(lr, read_sigma: float, row_sigma: float, col_sigma: float, rng:
 
 # %% ../nbs/01_data.ipynb #6b5b04b5
 DEGRADATION_KINDS = ('defocus', 'motion')
+RADIOMETRY = ('agc', 'gain')     # 'agc': the camera re-stretches the blurred frame (default); 'gain': the old symmetric drift
 SEVERITIES = {  # radius / length ranges in HR pixels at 512-px scale
     'light':   dict(radius=(1., 3.),  heavy_p=0.0, length=(3., 8.)),
     'default': dict(radius=(4., 10.), heavy_p=1/7, length=(8., 24.)),
     'heavy':   dict(radius=(8., 16.), heavy_p=0.0, length=(16., 40.)),
 }
+AGC_RANGES = dict(low=(0.1, 1.0), high=(99.0, 99.9), gain=(0.99, 1.15), offset=(-0.01, 0.01))   # calibrated below
 
 def sample_degradation(kind: str = 'defocus', seed=None, severity: str = 'default', blur_scale: float = 1.0,
-                       shape=(512, 512)) -> dict:
+                       shape=(512, 512), radiometry: str = 'agc') -> dict:
     "Draw the parameters of one real-world degradation (all recorded, all reproducible from `seed`)."
     if kind not in DEGRADATION_KINDS: raise ValueError(f"kind must be one of {DEGRADATION_KINDS}, got {kind!r}")
     if severity not in SEVERITIES: raise ValueError(f"severity must be one of {tuple(SEVERITIES)}, got {severity!r}")
+    if radiometry not in RADIOMETRY: raise ValueError(f"radiometry must be one of {RADIOMETRY}, got {radiometry!r}")
     rng = np.random.default_rng(seed)
     sv = SEVERITIES[severity]
     p = dict(kind=kind, severity=severity, seed=None if seed is None else int(seed), blur_scale=float(blur_scale),
@@ -235,6 +239,12 @@ def sample_degradation(kind: str = 'defocus', seed=None, severity: str = 'defaul
     p.update(read_sigma=float(rng.uniform(0.002, 0.008)), row_sigma=float(rng.uniform(0., 0.004)),
              col_sigma=float(rng.uniform(0., 0.004)), noise_seed=int(rng.integers(2**31)),
              gain=float(rng.uniform(0.95, 1.05)), offset=float(rng.uniform(-0.025, 0.025)), quantize_bits=8)
+    p['radiometry'] = radiometry
+    if radiometry == 'agc':          # drawn after the old parameters, so that radiometry='gain' replays the old LR exactly
+        a = AGC_RANGES
+        for k in ('gain', 'offset'): del p[k]
+        p.update(agc_percentiles=(float(rng.uniform(*a['low'])), float(rng.uniform(*a['high']))),
+                 agc_gain=float(rng.uniform(*a['gain'])), agc_offset=float(rng.uniform(*a['offset'])))
     return p
 
 def _ellipse_mask(H, W, ellipse, soft: float = 0.08) -> torch.Tensor:
@@ -244,8 +254,8 @@ def _ellipse_mask(H, W, ellipse, soft: float = 0.08) -> torch.Tensor:
     d = torch.sqrt(((yy - cy) / ay)**2 + ((xx - cx) / ax)**2)
     return torch.clamp((1 + soft - d) / (2*soft), 0, 1)[None, None]
 
-def apply_degradation(hr, p: dict, scale: int = 4) -> torch.Tensor:
-    "Apply a degradation parameter dict to one (1, H, W) or (1, 1, H, W) HR image; returns the LR image (1, 1, h, w)."
+def blurred_lr(hr, p: dict, scale: int = 4) -> torch.Tensor:
+    "Steps 1–4 of the chain (misalignment, blur, ×scale area downsampling, sensor noise): the raw LR signal, in HR units."
     x = as_batch(hr)
     H, W = (x.shape[-2] // scale) * scale, (x.shape[-1] // scale) * scale
     x = subpixel_shift(x[..., :H, :W], *p['shift'])
@@ -262,9 +272,48 @@ def apply_degradation(hr, p: dict, scale: int = 4) -> torch.Tensor:
             mask = _ellipse_mask(H, W, p['ellipse'])
             blurred = mask * moved + (1 - mask) * lens
     lr = area_downsample(blurred, scale)
-    lr = sensor_noise(lr, p['read_sigma'], p['row_sigma'], p['col_sigma'], np.random.default_rng(p['noise_seed']))
-    mean = lr.mean()
-    lr = (lr - mean) * p['gain'] + mean + p['offset']
+    return sensor_noise(lr, p['read_sigma'], p['row_sigma'], p['col_sigma'], np.random.default_rng(p['noise_seed']))
+
+def _agc_stretch(in_range, out_range) -> float:
+    "Slope of the percentile stretch; 1 (no stretch) when either range is degenerate (a flat frame)."
+    (li, hi), (lo, ho) = in_range, out_range
+    return (ho - lo) / (hi - li) if min(ho - lo, hi - li) > 1e-4 else 1.0
+
+def agc_params(raw_lr, hr, percentiles) -> dict:
+    "Frame-level AGC: the raw LR's percentile range (in), the HR frame's range at the same percentiles (out), the centre."
+    q = [float(v) for v in percentiles]
+    lo_i, hi_i = np.percentile(as_batch(raw_lr).double().numpy(), q)
+    lo_o, hi_o = np.percentile(as_batch(hr).double().numpy(), q)
+    k = _agc_stretch((lo_i, hi_i), (lo_o, hi_o))
+    centre = float(((as_batch(raw_lr).double() - lo_i) * k + lo_o).mean())
+    return dict(agc_in=(float(lo_i), float(hi_i)), agc_out=(float(lo_o), float(hi_o)), agc_centre=centre)
+
+def frame_agc_params(frame, p: dict, scale: int = 4) -> dict:
+    "`agc_params` of a whole frame from a cheap estimate of its raw LR: the chain at half resolution, no misalignment."
+    x, f = as_batch(frame), 2 if scale % 2 == 0 and min(frame.shape[-2:]) >= 8 * scale else 1
+    q = dict(p, shift=(0., 0.))
+    for k in ('radius', 'radius2', 'length', 'lens_radius'):
+        if q.get(k) is not None: q[k] = q[k] / f
+    return agc_params(blurred_lr(F.avg_pool2d(x, f) if f > 1 else x, q, scale // f), x, p['agc_percentiles'])
+
+def agc_affine(p: dict) -> tuple[float, float]:
+    "(A, B) of the AGC as one affine map lr = A·raw + B: percentile stretch, then the residual gain/offset about the centre."
+    (li, hi), (lo, ho), c = p['agc_in'], p['agc_out'], p['agc_centre']
+    k = _agc_stretch((li, hi), (lo, ho))
+    g, o = p['agc_gain'], p['agc_offset']
+    return k * g, g * (lo - k * li - c) + c + o
+
+def apply_degradation(hr, p: dict, scale: int = 4) -> torch.Tensor:
+    "Apply a degradation dict to one HR image (fills in the AGC ranges from this image if `p` lacks them); LR (1, 1, h, w)."
+    x = as_batch(hr)
+    lr = blurred_lr(x, p, scale)
+    if p.get('radiometry', 'gain') == 'gain':     # the old model: a symmetric random gain about the mean, plus an offset
+        mean = lr.mean()
+        lr = (lr - mean) * p['gain'] + mean + p['offset']
+    else:
+        if 'agc_in' not in p: p.update(agc_params(lr, x, p['agc_percentiles']))
+        A, B = agc_affine(p)
+        lr = lr * A + B
     lr = lr.clamp(0, 1)
     if p.get('quantize_bits'):
         q = 2**p['quantize_bits'] - 1
@@ -272,7 +321,8 @@ def apply_degradation(hr, p: dict, scale: int = 4) -> torch.Tensor:
     return lr
 
 def degrade(hr, kind: str = 'defocus', scale: int = 4, seed=None, severity: str = 'default',
-            blur_scale: float | None = None, meta: dict | None = None, **overrides) -> tuple[torch.Tensor, dict]:
+            blur_scale: float | None = None, meta: dict | None = None, radiometry: str = 'agc',
+            **overrides) -> tuple[torch.Tensor, dict]:
     "Degrade one HR thermal image like a real LR capture (defocus or motion, ×scale); returns (lr (1,1,h,w), meta)."
     x = as_batch(hr)
     if x.shape[0] != 1: raise ValueError(f"degrade takes one image, got a batch of {x.shape[0]}; loop over the batch")
@@ -280,10 +330,28 @@ def degrade(hr, kind: str = 'defocus', scale: int = 4, seed=None, severity: str 
     H, W = x.shape[-2:]
     if min(H, W) < 2*scale: raise ValueError(f"HR image {H}x{W} is too small for ×{scale} degradation")
     if blur_scale is None: blur_scale = min(H, W) / 512
-    p = dict(meta) if meta is not None else sample_degradation(kind, seed, severity, blur_scale, (H, W))
+    p = dict(meta) if meta is not None else sample_degradation(kind, seed, severity, blur_scale, (H, W), radiometry)
     p.update(overrides)
     p['scale'] = scale
-    return apply_degradation(x, p, scale), p
+    lr = apply_degradation(x, p, scale)
+    if p.get('radiometry', 'gain') == 'agc':      # HR units ≈ effective_gain · LR + effective_offset (before clipping)
+        A, B = agc_affine(p)
+        p.update(effective_gain=1 / A, effective_offset=-B / A)
+    return lr, p
+
+
+# %% ../nbs/01_data.ipynb #97c6fc7b
+def fit_gain_offset(x, ref) -> tuple[torch.Tensor, torch.Tensor]:
+    "Least-squares (g, b) per image such that ref ≈ g·x + b over the whole frame; two tensors of shape (B,)."
+    x_BN, r_BN = as_batch(x).double().flatten(1), as_batch(ref).double().flatten(1)
+    xc, rc = x_BN - x_BN.mean(1, keepdim=True), r_BN - r_BN.mean(1, keepdim=True)
+    g_B = (xc * rc).sum(1) / xc.pow(2).sum(1).clamp_min(1e-12)
+    return g_B.float(), (r_BN.mean(1) - g_B * x_BN.mean(1)).float()
+
+def radiometric_gain(lr, hr, scale: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    "The calibration statistic (g, b) of HR ≈ g·bicubic(LR) + b; g < 1 when the LR has more contrast than its HR."
+    up = F.interpolate(as_batch(lr).float(), scale_factor=scale, mode='bicubic', align_corners=False)
+    return fit_gain_offset(up, as_batch(hr)[..., :up.shape[-2], :up.shape[-1]])
 
 # %% ../nbs/01_data.ipynb #71498802
 SCENE_CATEGORIES = ('sky', 'road', 'building', 'person', 'car', 'vegetation')
@@ -410,8 +478,8 @@ def _flip(x: torch.Tensor, hflip: bool, vflip: bool) -> torch.Tensor:
     return x
 
 def degraded_crop(frame, hr_size: int, scale: int, kind: str, rng: np.random.Generator, severity: str = 'default',
-                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True):
-    "A random aligned (lr, hr, meta) crop of one frame: degrade a crop with a margin using the frame's blur scale."
+                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True, radiometry: str = 'agc'):
+    "A random aligned (lr, hr, meta) crop of one frame: degrade a crop with a margin using the frame's blur scale and AGC."
     x = as_batch(frame)
     H, W = x.shape[-2:]
     if blur_scale is None: blur_scale = min(H, W) / 512
@@ -422,7 +490,9 @@ def degraded_crop(frame, hr_size: int, scale: int, kind: str, rng: np.random.Gen
     y = int(rng.integers(m_top, H - hr_size - m_top + 1)) if H - hr_size - 2*m_top > 0 else m_top
     xx = int(rng.integers(m_left, W - hr_size - m_left + 1)) if W - hr_size - 2*m_left > 0 else m_left
     big = x[..., y - m_top: y + hr_size + m_top, xx - m_left: xx + hr_size + m_left]
-    lr_big, meta = degrade(big, kind, scale, seed=int(rng.integers(2**31)), severity=severity, blur_scale=blur_scale)
+    p = sample_degradation(kind, int(rng.integers(2**31)), severity, blur_scale, tuple(big.shape[-2:]), radiometry)
+    if radiometry == 'agc': p.update(frame_agc_params(x, p, scale))      # the camera's AGC sees the whole frame
+    lr_big, meta = degrade(big, kind, scale, meta=p)
     hr = big[..., m_top: m_top + hr_size, m_left: m_left + hr_size]
     t, l = m_top // scale, m_left // scale
     lr = lr_big[..., t: t + hr_size // scale, l: l + hr_size // scale]
@@ -445,10 +515,11 @@ class SceneCache:
 class SyntheticIRDataset(Dataset):
     "LR/HR pairs from synthetic thermal scenes, degraded on the fly; deterministic by (seed, index)."
     def __init__(self, n: int = 512, hr_size: int = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
-                 frame_size: int = 256, severity: str = 'default', augment: bool = True, n_scenes: int | None = None):
+                 frame_size: int = 256, severity: str = 'default', augment: bool = True, n_scenes: int | None = None,
+                 radiometry: str = 'agc'):
         if hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.n, self.hr_size, self.scale, self.kinds, self.seed = n, hr_size, scale, tuple(kinds), seed
-        self.severity, self.augment, self.n_scenes = severity, augment, n_scenes
+        self.severity, self.augment, self.n_scenes, self.radiometry = severity, augment, n_scenes, radiometry
         self.synth = SceneCache(ThermalSceneSynth(frame_size))
 
     def __len__(self): return self.n
@@ -460,7 +531,8 @@ class SyntheticIRDataset(Dataset):
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
         scene = int(rng.integers(2**31)) if self.n_scenes is None else self.seed * 1_000_003 + int(rng.integers(self.n_scenes))
         frame, info = self.synth(scene)
-        lr, hr, meta = degraded_crop(frame, self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment)
+        lr, hr, meta = degraded_crop(frame, self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
+                                     radiometry=self.radiometry)
         return lr, hr, dict(meta, categories=info['categories'])
 
     def __getitem__(self, i):
@@ -504,12 +576,12 @@ class DegradedIRDataset(Dataset):
     "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade`; deterministic by index."
     def __init__(self, source, hr_size: int | None = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  length: int | None = None, severity: str = 'default', augment: bool = True, normalize='auto',
-                 trim: int = 0):
+                 trim: int = 0, radiometry: str = 'agc'):
         paths = list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
         if not paths: raise ValueError(f"no images found in {source}")
         if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.paths, self.hr_size, self.scale, self.kinds, self.seed = paths, hr_size, scale, tuple(kinds), seed
-        self.severity, self.augment = severity, augment
+        self.severity, self.augment, self.radiometry = severity, augment, radiometry
         self.frames = [load_thermal(p, normalize=normalize)[0] for p in paths]
         if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]   # drop frame borders / burned-in lines
         if hr_size is not None:
@@ -526,12 +598,13 @@ class DegradedIRDataset(Dataset):
         if self.hr_size is None:
             j = (i // len(self.kinds)) % len(self.frames)
             frame, kind = self.frames[j], self.kinds[i % len(self.kinds)]
-            lr, meta = degrade(frame, kind, self.scale, seed=int(rng.integers(2**31)), severity=self.severity)
+            lr, meta = degrade(frame, kind, self.scale, seed=int(rng.integers(2**31)), severity=self.severity, radiometry=self.radiometry)
             H, W = lr.shape[-2] * self.scale, lr.shape[-1] * self.scale
             return lr[0], frame[..., :H, :W], dict(meta, path=str(self.paths[j]))
         j = int(rng.integers(len(self.frames)))
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
-        lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment)
+        lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
+                                     radiometry=self.radiometry)
         return lr, hr, dict(meta, path=str(self.paths[j]))
 
     def __getitem__(self, i):

@@ -140,8 +140,66 @@ def test_degrade_deterministic_and_recorded(kind):
 def test_degrade_without_blur_noise_drift_is_area_downsampling():
     hr = torch.rand(1, 1, 64, 64)
     lr, _ = degrade(hr, 'defocus', seed=0, radius=0.0, varying=False, shift=(0., 0.), read_sigma=0., row_sigma=0.,
-                    col_sigma=0., gain=1.0, offset=0.0, quantize_bits=0)
+                    col_sigma=0., gain=1.0, offset=0.0, quantize_bits=0, radiometry='gain')
     assert torch.allclose(lr, F.avg_pool2d(hr, 4), atol=1e-6)
+    # the AGC with no blur: the same percentiles in and out up to the ×4 averaging, so a residual gain/offset of
+    # (1, 0) leaves LR = k·avg + c with k close to 1
+    lr_agc, m = degrade(hr, 'defocus', seed=0, radius=0.0, varying=False, shift=(0., 0.), read_sigma=0., row_sigma=0.,
+                        col_sigma=0., agc_gain=1.0, agc_offset=0.0, quantize_bits=0)
+    (li, hi), (lo, ho) = m['agc_in'], m['agc_out']
+    k = (ho - lo) / (hi - li)
+    assert torch.allclose(lr_agc, ((F.avg_pool2d(hr, 4) - li) * k + lo).clamp(0, 1), atol=1e-5)
+
+
+def _old_degrade_by_hand(hr, p):
+    "The pre-AGC radiometry written out again: blurred LR, symmetric gain about the mean plus offset, clip, 8 bits."
+    from realiisr_lite.data import blurred_lr
+    raw = blurred_lr(hr, p)
+    return torch.round(((raw - raw.mean()) * p['gain'] + raw.mean() + p['offset']).clamp(0, 1) * 255) / 255
+
+
+@pytest.mark.parametrize('kind', ['defocus', 'motion'])
+def test_radiometry_gain_option_replays_old_lr(kind):
+    hr = torch.rand(1, 1, 96, 80) * 0.6 + 0.2
+    for seed in range(4):
+        lr, m = degrade(hr, kind, seed=seed, radiometry='gain')
+        assert 0.95 <= m['gain'] <= 1.05 and 'agc_gain' not in m
+        assert torch.equal(lr, _old_degrade_by_hand(hr, m))
+        lr_new, m_new = degrade(hr, kind, seed=seed)          # the same draws up to the radiometry
+        assert all(m_new[k] == m[k] for k in ('shift', 'noise_seed', 'read_sigma')) and m_new['radiometry'] == 'agc'
+
+
+def test_agc_effective_gain_below_one_when_blur_compresses_range():
+    "Two-level frame whose hot part is thinner than the blur: the blur lowers its peak, the AGC stretches it back."
+    from realiisr_lite.data import radiometric_gain
+    hr = torch.full((1, 1, 128, 128), 0.25)
+    hr[..., :, 60:64] = 0.85                                                 # a 4-px hot stripe (3 % of the pixels)
+    for seed in range(3):
+        lr, m = degrade(hr, 'defocus', seed=seed, radius=5.0, varying=False, agc_percentiles=(1.0, 99.0), agc_gain=1.0,
+                        agc_offset=0.0)
+        (li, hi), (lo, ho) = m['agc_in'], m['agc_out']
+        assert (lo, ho) == pytest.approx((0.25, 0.85), abs=1e-6)           # the HR's two levels
+        assert hi - li < 0.6 and m['effective_gain'] == pytest.approx((hi - li) / 0.6, rel=1e-6) and m['effective_gain'] < 1
+        assert radiometric_gain(lr, hr)[0].item() < 1
+        lr_old, _ = degrade(hr, 'defocus', seed=seed, radius=5.0, varying=False, radiometry='gain', gain=1.0, offset=0.0)
+        assert radiometric_gain(lr_old, hr)[0].item() > 1                   # blur alone: g >= 1
+
+
+def test_agc_same_seed_same_lr_and_frame_level_ranges_in_crops():
+    from realiisr_lite.data import SyntheticIRDataset
+    hr = torch.rand(1, 1, 64, 64)
+    assert torch.equal(degrade(hr, 'motion', seed=3)[0], degrade(hr, 'motion', seed=3)[0])
+    ds = SyntheticIRDataset(8, 32, seed=0, frame_size=96, n_scenes=2)
+    _, _, m0 = ds.item(0)
+    _, _, m0b = ds.item(0)
+    assert m0 == m0b and m0['radiometry'] == 'agc'
+    from realiisr_lite.data import degraded_crop
+    frame = torch.linspace(0, 1, 160)[None, :].expand(120, 160)[None].clone()     # a ramp: crops see only part of it
+    lr, crop_hr, m = degraded_crop(frame, 32, 4, 'defocus', np.random.default_rng(1))
+    assert m['agc_out'] == pytest.approx(tuple(np.percentile(frame.numpy(), m['agc_percentiles'])), abs=1e-6)
+    assert crop_hr.max() - crop_hr.min() < 0.5                               # the crop's own range is much smaller
+    ds_old = SyntheticIRDataset(8, 32, seed=0, frame_size=96, n_scenes=2, radiometry='gain')
+    assert ds_old.item(0)[2]['radiometry'] == 'gain'
 
 
 def test_degrade_bad_input():
