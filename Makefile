@@ -3,14 +3,23 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell (cat pyproject.toml; echo $(CURDIR)) | sha1sum | cut -c1-12)
+# The install stamp is named after a hash of pyproject.toml's dependency declaration (.ci/deps_key.py; .ci/run keys
+# its cached virtualenv on the same hash), not after the file's date: nbdev-export rewrites pyproject.toml, and a
+# rewrite that leaves dependencies, extras, entry points and package layout alone re-installs nothing.
+DEPS_KEY := $(shell $(PYTHON) .ci/deps_key.py pyproject.toml)
+ifeq ($(DEPS_KEY),)
+$(error cannot read the dependency declaration of pyproject.toml with $(PYTHON) (see .ci/deps_key.py))
+endif
+STAMP := $(VENV)/.installed-$(shell echo '$(DEPS_KEY) $(CURDIR)' | sha1sum | cut -c1-12)
 NBDEV_WORKERS ?= 2
+# Jupyter refuses to start as root without --allow-root; containers, cloud notebooks and CI run as root.
+LAB_ARGS := --notebook-dir=nbs --ip=127.0.0.1$(if $(filter 0,$(shell id -u)), --allow-root)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test check-notebooks nbtest pytest lab demo quickstart export clean
+.PHONY: venv test check-notebooks nbtest pytest lab demo quickstart docs export clean
 
-# Create or update the virtualenv whenever pyproject.toml changes (pip and venv only).
-$(STAMP): pyproject.toml
+# Create the virtualenv, or update it when the dependency declaration changes (pip and venv only).
+$(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
@@ -33,7 +42,7 @@ pytest: venv
 test: check-notebooks nbtest pytest
 
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=nbs --ip=127.0.0.1
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 quickstart: venv
 	$(BIN)/realiisr-lite quickstart --out out/quickstart
@@ -41,6 +50,10 @@ quickstart: venv
 # The README's main command: the Gradio app on the bundled model at http://127.0.0.1:7860 (Ctrl-C to stop).
 demo: venv
 	$(BIN)/realiisr-lite demo --host 127.0.0.1 --port 7860
+
+# The course as a static HTML site in _docs/: every notebook executed on the CPU path, index = the learning path.
+docs: venv
+	$(BIN)/python scripts/build_docs.py --out _docs
 
 export: venv
 	nbdev-export && nbdev-clean

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'CLIError', 'build_parser', 'main']
+__all__ = ['SR_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'sr_plan', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #627becff
 def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
@@ -113,44 +113,99 @@ def _run_train(a):
 
 def _add_sr(p):
     p.add_argument('input', help='an image file (PNG 8/16-bit, TIFF incl. float °C, BMP, JPEG) or a folder of them')
-    p.add_argument('--out', help='output file or folder (default: <input>_sr.png, or <folder>_sr/)')
+    p.add_argument('--out', help="output file or folder (default: <input>_sr.png next to a file; a sibling folder <folder>_sr/ for a folder)")
     p.add_argument('--model', help='model folder (default: the bundled tiny model)')
     p.add_argument('--bits', choices=['auto', '8', '16'], default='auto', help='output bit depth (auto: 16 for 16-bit inputs)')
     p.add_argument('--no-adain', action='store_true', help='skip the AdaIN intensity correction')
     p.add_argument('--sample', action='store_true', help='sample tokens (top-k 50) instead of greedy decoding')
     p.add_argument('--seed', type=int, default=0, help='seed for --sample')
     p.add_argument('--overlap', type=int, help='tile overlap in LR pixels (default: a quarter tile)')
+    p.add_argument('--allow-pseudocolor', action='store_true',
+                   help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
     p.add_argument('--device', help='cpu, cuda, mps')
 
-def _sr_one(model, src: Path, dst: Path, a) -> str:
-    from realiisr_lite.data import load_thermal, save_thermal
-    lr, meta = load_thermal(src)
+SR_SUFFIX = '_sr'                       # `sr FILE` writes FILE_sr.png; `sr FOLDER` skips such files (earlier outputs)
+_SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
+
+def _load_lr(src: Path, a):
+    "Load an input image and check it against the model's LR size limits, every error naming the file."
+    from realiisr_lite.data import load_thermal, ThermalImageError
+    from realiisr_lite.model import MAX_LR_PIXELS
+    try: lr, meta = load_thermal(src, allow_pseudocolor=a.allow_pseudocolor)
+    except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True', 'pass --allow-pseudocolor')) from None
+    h, w = lr.shape[-2:]
+    if min(h, w) < 8: raise CLIError(f"{src}: LR image {w}x{h} is too small (need at least 8x8 pixels)")
+    if h * w > MAX_LR_PIXELS: raise CLIError(f"{src}: LR image {w}x{h} has {h*w:,} pixels, more than the limit of {MAX_LR_PIXELS:,}")
+    return lr, meta
+
+def _writable_dir(folder: Path, shown) -> list[Path]:
+    "Create `folder` if needed and write a probe file into it, before any work; returns the folders it created. Errors name `shown`."
+    created = [p for p in [folder, *folder.parents] if not p.exists()]      # deepest first
+    probe = folder/f'.realiisr-write-test-{os.getpid()}'
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(probe, 'wb') as f: f.write(b'ok')
+        probe.unlink()
+    except OSError as e:
+        for d in created:
+            try: d.rmdir()
+            except OSError: pass
+        raise CLIError(f"cannot write the output {shown}: {e.strerror or e}") from None
+    return created
+
+def _sr_one(model, src: Path, dst: Path, a, lr_meta=None) -> str:
+    from realiisr_lite.data import save_thermal
+    from realiisr_lite.model import InputImageError
+    lr, meta = lr_meta or _load_lr(src, a)
     t0 = time.time()
-    sr = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=not a.no_adain, greedy=not a.sample,
-                             top_k=50 if a.sample else 0, seed=a.seed)
+    try: sr = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=not a.no_adain, greedy=not a.sample,
+                                  top_k=50 if a.sample else 0, seed=a.seed)
+    except InputImageError as e: raise CLIError(f"{src}: {e}") from None
     bits = 16 if (a.bits == '16' or (a.bits == 'auto' and meta['bit_depth'] == 16)) else 8
-    if dst.suffix.lower() not in ('.png', '.tif', '.tiff', '.bmp'): dst = dst.with_suffix('.png')
-    save_thermal(sr, dst, bit_depth=bits, meta=meta if bits == 16 else None)
+    try: save_thermal(sr, dst, bit_depth=bits, meta=meta if bits == 16 else None)
+    except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
     return f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {bits}-bit) in {time.time() - t0:.1f} s"
+
+def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
+    "What `realiisr-lite sr INPUT [--out OUT]` will write: (input, output) pairs, the output folder, and how many earlier outputs it skips."
+    from realiisr_lite.data import list_images
+    src = Path(input)
+    if not src.exists(): raise CLIError(f"input not found: {src}")
+    if src.is_dir():                                                   # a sibling folder, never inside the input folder
+        out_dir = Path(out) if out else src.resolve().with_name(src.resolve().name + SR_SUFFIX)
+        if out_dir.resolve() == src.resolve(): raise CLIError(f"--out {out} is the input folder: the results would overwrite the inputs")
+        found = list_images(src)
+        files = [f for f in found if not (out_dir.resolve() in f.resolve().parents or f.stem.endswith(SR_SUFFIX))]
+        if not files: raise CLIError(f"no images in {src}" + (f" (files named *{SR_SUFFIX}.* are earlier outputs of sr and are skipped)" if found else ''))
+        return [(f, out_dir/f.relative_to(src).with_suffix('.png')) for f in files], out_dir, len(found) - len(files)
+    dst = Path(out) if out else src.with_name(src.stem + SR_SUFFIX + '.png')
+    if dst.is_dir(): dst = dst/(src.stem + SR_SUFFIX + '.png')
+    if dst.suffix.lower() not in _SR_FORMATS: dst = dst.with_name(dst.name + '.png')
+    if dst.exists() and dst.resolve() == src.resolve(): raise CLIError(f"--out {out} is the input file: refusing to overwrite it")
+    return [(src, dst)], dst.parent, 0
 
 def _run_sr(a):
     from realiisr_lite.model import RealIISR
-    from realiisr_lite.data import list_images, ThermalImageError
     from realiisr_lite.core import pick_device
-    src = Path(a.input)
-    if not src.exists(): raise CLIError(f"input not found: {src}")
-    model = RealIISR.from_pretrained(a.model, device=a.device or pick_device())
-    if src.is_dir():
-        files = list_images(src)
-        if not files: raise CLIError(f"no images in {src}")
-        out = Path(a.out) if a.out else src.with_name(src.name + '_sr')
-        failed = 0
-        for f in files:
-            try: print(_sr_one(model, f, out/f.relative_to(src).with_suffix('.png'), a))
-            except (ThermalImageError, ValueError) as e: print(f"skipped: {e}", file=sys.stderr); failed += 1
-        if failed: raise CLIError(f"{failed} of {len(files)} files could not be super-resolved (see above)")
-    else:
-        print(_sr_one(model, src, Path(a.out) if a.out else src.with_name(src.stem + '_sr.png'), a))
+    plan, out_dir, skipped = sr_plan(a.input, a.out)
+    folder = Path(a.input).is_dir()
+    if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.* or inside {out_dir} (outputs of an earlier sr)", file=sys.stderr)
+    first = None if folder else _load_lr(plan[0][0], a)                   # a bad file fails before the model loads
+    created = _writable_dir(out_dir, f"folder {out_dir}" if folder else str(plan[0][1]))   # so does an unwritable output
+    written = failed = 0
+    try:
+        model = RealIISR.from_pretrained(a.model, device=a.device or pick_device())
+        for f, dst in plan:
+            try: print(_sr_one(model, f, dst, a, first), flush=True); written += 1
+            except (CLIError, ValueError) as e:
+                if not folder: raise
+                print(f"skipped: {e}", file=sys.stderr); failed += 1
+        if failed: raise CLIError(f"{failed} of {len(plan)} files could not be super-resolved (see above)")
+    finally:
+        if not written:                                                   # nothing written: leave no empty folders behind
+            for d in created:
+                try: d.rmdir()
+                except OSError: pass
 
 def _add_synth(p):
     p.add_argument('out', help='output folder (gets HR/, LR/, labels.json)')
@@ -239,20 +294,22 @@ def _add_course(p):
     e = sub.add_parser('export', help='write the student version of the notebooks')
     e.add_argument('--student', required=True, metavar='DIR', help='output folder for the student notebooks')
     e.add_argument('--nbs', help="folder of the course notebooks (default: the repository's nbs/)")
-    c = sub.add_parser('check', help='run notebooks and report the first failing check of each')
-    c.add_argument('folder', help='a folder of notebooks (e.g. the student version)')
+    c = sub.add_parser('check', help='run notebooks as nbdev-test does; per notebook: solved/remaining and the first failing check (exit 1 if any fails)')
+    c.add_argument('paths', nargs='+', metavar='PATH', help='folders of notebooks (e.g. the student version) or notebook files')
+    c.add_argument('--workers', type=int, help='notebooks run at the same time (default: CPU cores, at most 4)')
+    c.add_argument('--timeout', type=float, help='seconds allowed per notebook (default: no limit)')
 
 def _run_course(a):
-    from realiisr_lite.course import export_student, run_notebook
+    from realiisr_lite.course import export_student
     if a.course_command == 'export':
         files = export_student(a.student, a.nbs)
         print(f"wrote {len(files)} student notebooks to {a.student}")
     else:
-        nbs = sorted(Path(a.folder).glob('*.ipynb'))
-        if not nbs: raise CLIError(f"no notebooks in {a.folder}")
-        for nb in nbs:
-            r = run_notebook(nb)
-            print(f"{nb.name:24s} {'passes' if r['ok'] else 'fails at cell ' + str(r['failed_cell']) + ': ' + r['error'][:90]}")
+        from realiisr_lite.course import check_course, format_check, course_summary
+        if a.workers is not None and a.workers < 1: raise CLIError("--workers must be at least 1")
+        res = check_course(a.paths, a.workers, a.timeout, progress=lambda r: print(format_check(r), flush=True))
+        print(course_summary(res))
+        return 0 if all(r['ok'] for r in res) else 1
 
 # %% ../nbs/12_cli.ipynb #8dc7207c
 class CLIError(Exception):
@@ -306,8 +363,8 @@ def main(argv=None) -> int:
     a.argv = list(sys.argv[1:] if argv is None else argv)
     if a.command is None: p.print_help(); return 0
     try:
-        COMMANDS[a.command][1](a)
-        return 0
+        rc = COMMANDS[a.command][1](a)                 # a command may return its own exit status (course check: 1 on failures)
+        return rc if isinstance(rc, int) else 0
     except (CLIError, FileNotFoundError, ValueError, OSError, RuntimeError) as e:
         if os.environ.get('REALIISR_DEBUG'): raise
         print(f"realiisr-lite {a.command}: error: {e}", file=sys.stderr)

@@ -11,7 +11,8 @@ import ast, json, re, shutil
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['blank_functions', 'student_cell', 'student_notebook', 'export_student', 'run_notebook', 'restore_reference']
+__all__ = ['COURSE_KEY', 'blank_functions', 'course_items', 'student_cell', 'student_notebook', 'export_student', 'run_notebook',
+           'restore_reference', 'check_notebook', 'format_check', 'course_summary', 'check_course']
 
 # %% ../nbs/13_course.ipynb #f52b41e0
 def _directives(src: str) -> dict:
@@ -23,57 +24,112 @@ def _directives(src: str) -> dict:
         elif line.strip(): break
     return out
 
+def _function_spans(source: str, names=None) -> list[tuple]:
+    "(first body line, column, last line, qualified name) of each function or method to blank, outermost only, in order."
+    spans = []
+    def visit(node, prefix):
+        for ch in ast.iter_child_nodes(node):
+            if isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = ch.body
+                has_doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], 'value', None), ast.Constant) and isinstance(body[0].value.value, str)
+                if (not names or ch.name in names) and not (has_doc and len(body) == 1):   # a docstring alone stays
+                    first = body[1] if has_doc else body[0]
+                    spans.append((first.lineno, first.col_offset, ch.end_lineno, prefix + ch.name))
+                    continue                                         # functions nested inside go with it
+                visit(ch, prefix + ch.name + '.')
+            else: visit(ch, prefix + ch.name + '.' if isinstance(ch, ast.ClassDef) else prefix)
+    visit(ast.parse(source), '')
+    return sorted(spans)
+
 def blank_functions(source: str, names=None) -> str:
     "Replace the bodies of the named functions/methods (all when `names` is empty) by `raise NotImplementedError`, keeping signatures and docstrings."
-    tree = ast.parse(source)
     lines = source.splitlines()
-    spans = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (names and node.name not in names): continue
-        body = node.body
-        has_doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], 'value', None), ast.Constant) and isinstance(body[0].value.value, str)
-        if has_doc and len(body) == 1: continue                      # nothing but a docstring
-        first = body[1] if has_doc else body[0]
-        spans.append((first.lineno, first.col_offset, node.end_lineno, node.name))
-    spans.sort()
-    outer = []                                                       # drop functions nested inside a blanked one
-    for sp in spans:
-        if outer and sp[0] <= outer[-1][2]: continue
-        outer.append(sp)
-    for line0, col, line1, name in reversed(outer):
+    for line0, col, line1, name in reversed(_function_spans(source, names)):
         stmt = f"raise NotImplementedError('Exercise: implement {name}')"
         prefix = lines[line0 - 1][:col]
         lines[line0 - 1:line1] = [prefix + stmt if prefix.strip() else ' ' * col + stmt]
     return '\n'.join(lines) + ('\n' if source.endswith('\n') else '')
 
 # %% ../nbs/13_course.ipynb #7afff21a
-def student_cell(src: str) -> str:
+COURSE_KEY = 'realiisr_course'          # cell metadata of the student version: {'kind': 'function'|'exercise', 'name': ...}
+_STUB_RE = re.compile(r"""(?:^|:)[ \t]*raise NotImplementedError\((['"])(Exercise.*?)\1\)""", re.M)   # a statement, not a string
+
+def _src(c) -> str: return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
+
+def _exercise_names(cells) -> dict:
+    "{index of each `#| solution` cell: its name}, e.g. 'exercise 2 (The mask with loops)', from the numbered bold items under 'Exercises'."
+    events, in_ex = [], False                     # ('items', [(number, title)]) from markdown, ('sol', cell index)
+    for i, c in enumerate(cells):
+        s = _src(c)
+        if c['cell_type'] == 'markdown':
+            m = re.search(r'^#+\s*Exercises\b', s, re.M)
+            if m or in_ex:
+                in_ex = True
+                found = re.findall(r'^\s*(\d+)\.\s+\*\*(.+?)\*\*', s[m.start() if m else 0:], re.M)
+                if found: events.append(('items', found))
+        elif c['cell_type'] == 'code' and 'solution' in _directives(s): events.append(('sol', i))
+    out, pool, last, k = {}, [], 0, 0
+    while k < len(events):
+        if events[k][0] == 'items': pool += events[k][1]; k += 1; continue
+        group = []                                    # the solution cells that share the items described so far
+        while k < len(events) and events[k][0] == 'sol': group.append(events[k][1]); k += 1
+        for j, i in enumerate(group):
+            take = pool[:1] if j < len(group) - 1 else pool   # one item each; the last solution answers the rest
+            pool = pool[len(take):]
+            if not take: last += 1; out[i] = f'exercise {last}'; continue
+            nums, titles = [n for n, _ in take], '; '.join(t.strip().rstrip('.') for _, t in take)
+            out[i] = f"exercise {nums[0]} ({titles})" if len(nums) == 1 else f"exercises {nums[0]}-{nums[-1]} ({titles})"
+            last = int(nums[-1])
+    return out
+
+def course_items(nb: dict) -> list[dict]:
+    "The functions to implement and the exercises of a notebook (instructor or student version), in order: {'cell', 'kind', 'name', 'stub'}."
+    cells, ex_names, items = nb['cells'], _exercise_names(nb['cells']), []
+    for i, c in enumerate(cells):
+        if c['cell_type'] != 'code': continue
+        s, meta = _src(c), (c.get('metadata') or {}).get(COURSE_KEY)
+        d, stubs = _directives(s), [m.group(2) for m in _STUB_RE.finditer(s)]
+        if meta: kind, name = meta['kind'], meta['name']
+        elif 'solution' in d: kind, name = 'exercise', ex_names[i]
+        elif 'blank' in d: kind, name = 'function', ', '.join(sp[-1] for sp in _function_spans(s, d['blank']))
+        elif stubs:                                                   # a student notebook without our metadata
+            fn = [t.split('implement ', 1)[1] for t in stubs if t.startswith('Exercise: implement ')]
+            kind, name = ('function', ', '.join(fn)) if fn else ('exercise', stubs[0].split(':')[0].lower())
+        else: continue
+        items.append(dict(cell=i, kind=kind, name=name, stub=bool(stubs)))
+    return items
+
+def student_cell(src: str, exercise: str | None = None) -> str:
     "The student version of one code cell: solutions removed, `#| blank` functions emptied, everything else unchanged."
     d = _directives(src)
     if 'solution' in d:
         head = [l for l in src.splitlines() if l.lstrip().startswith('#')]
         body = [l for l in head if not l.lstrip().startswith('#|')]
-        return '\n'.join(body + ["# YOUR CODE HERE", "raise NotImplementedError('Exercise: write your solution here')"])
+        msg = f"{exercise[0].upper()}{exercise[1:]}: write your solution here" if exercise else 'Exercise: write your solution here'
+        return '\n'.join(body + ["# YOUR CODE HERE", f"raise NotImplementedError({msg!r})"])
     if 'blank' in d:
         code = '\n'.join(l for l in src.splitlines() if not re.match(r'^\s*#\|\s*blank', l))
         return blank_functions(code, d['blank'])
     return src
 
 def student_notebook(nb: dict) -> dict:
-    "A student copy of a notebook (nbformat JSON dict), with a banner cell at the top."
+    "A student copy of a notebook (nbformat JSON dict): blanks in place, each tagged in its cell metadata, and a banner cell at the top."
     nb = json.loads(json.dumps(nb))
-    n_sol = n_blank = 0
-    for c in nb['cells']:
+    items = {it['cell']: it for it in course_items(nb)}
+    for i, c in enumerate(nb['cells']):
+        c.setdefault('id', f'cell-{i}'); c.setdefault('metadata', {})
         if c['cell_type'] != 'code': continue
-        src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
-        d = _directives(src)
-        n_sol += 'solution' in d; n_blank += 'blank' in d
-        new = student_cell(src)
-        c['source'] = new; c['outputs'] = []; c['execution_count'] = None
-    banner = {'cell_type': 'markdown', 'metadata': {}, 'source':
-              f"> **Student version.** {n_blank} cell(s) with functions to implement (`raise NotImplementedError`) and "
-              f"{n_sol} exercise(s) to solve. The checks right after each one pass when your code is right."}
+        it = items.get(i)
+        c['source'] = student_cell(_src(c), it['name'] if it and it['kind'] == 'exercise' else None)
+        c['outputs'] = []; c['execution_count'] = None
+        if it: c['metadata'][COURSE_KEY] = dict(kind=it['kind'], name=it['name'])
+    n_fn = sum(it['kind'] == 'function' for it in items.values()); n_ex = len(items) - n_fn
+    banner = {'cell_type': 'markdown', 'id': 'student-version', 'metadata': {}, 'source':
+              f"> **Student version.** {n_fn} cell(s) with functions to implement (`raise NotImplementedError`) and "
+              f"{n_ex} exercise(s) to solve. The checks right after each one pass when your code is right; "
+              f"`realiisr-lite course check FOLDER` runs the notebooks and lists what is solved and what remains."}
     nb['cells'].insert(1 if nb['cells'] and nb['cells'][0]['cell_type'] == 'markdown' else 0, banner)
+    nb['nbformat'], nb['nbformat_minor'] = 4, max(nb.get('nbformat_minor', 0), 5)     # cell ids need nbformat 4.5
     return nb
 
 def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb') -> list[Path]:
@@ -90,26 +146,42 @@ def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb') -> list[Pa
     return out
 
 # %% ../nbs/13_course.ipynb #74b3792a
-def run_notebook(path, skip_flags=('slow', 'gpu'), workdir=None) -> dict:
-    "Execute a notebook's code cells in one namespace; returns {'ok', 'cells_run', 'failed_cell', 'error'}."
-    import os, contextlib, io
-    nb = json.loads(Path(path).read_text())
-    ns = {'__name__': '__notebook__'}
-    cwd = os.getcwd(); os.chdir(workdir or Path(path).parent)
-    ran = 0
+def _first_line(src: str, width: int = 70) -> str:
+    "The first line of a cell that a reader sees (not a `#|` directive, not blank), shortened."
+    for l in src.splitlines():
+        if l.strip() and not l.lstrip().startswith('#|'): return l.strip() if len(l.strip()) <= width else l.strip()[:width - 1] + '…'
+    return ''
+
+def _error_line(exc, width: int = 200) -> str:
+    "`Type: message` on one line, with the line of the notebook cell that raised it."
+    import traceback
+    msg = ' '.join(str(exc).split())
+    msg = type(exc).__name__ + (f': {msg}' if msg else '')
+    cell_frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith('<ipython-input')]
+    if cell_frames and cell_frames[0].line and not _STUB_RE.search(cell_frames[0].line): msg += f" (at `{_first_line(cell_frames[0].line)}`)"
+    return msg if len(msg) <= width else msg[:width - 1] + '…'
+
+def run_notebook(path, skip_flags=('slow', 'gpu'), cell_timeout: int | None = 600) -> dict:
+    "Run a notebook as `nbdev-test` does (IPython shell in the notebook's folder, `slow`/`gpu` cells skipped) up to its first failing cell."
+    import os, time
+    from nbdev.test import nb_test_cells
+    from execnb.shell import CaptureShell
+    from fastcore.xtras import working_directory
+    path, t0, ran = Path(path).absolute(), time.time(), 0
+    cells = nb_test_cells(path, list(skip_flags))
+    shell, prev = CaptureShell(path), os.environ.get('IN_TEST')
+    os.environ['IN_TEST'] = '1'
     try:
-        for i, c in enumerate(nb['cells']):
-            if c['cell_type'] != 'code': continue
-            src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']
-            d = _directives(src)
-            if set(d) & set(skip_flags) or d.get('eval') == ['false']: continue
-            code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith('%'))
-            try:
-                with contextlib.redirect_stdout(io.StringIO()): exec(compile(code, f'{Path(path).name}[{i}]', 'exec'), ns)
-            except Exception as e: return dict(ok=False, cells_run=ran, failed_cell=i, error=f'{type(e).__name__}: {e}')
-            ran += 1
-    finally: os.chdir(cwd)
-    return dict(ok=True, cells_run=ran, failed_cell=None, error=None)
+        with working_directory(path.parent):
+            for c in cells:
+                shell.cell(c, timeout=cell_timeout)
+                if shell.exc is not None:
+                    return dict(ok=False, cells_run=ran, failed_cell=c.idx_, error=_error_line(shell.exc), seconds=round(time.time() - t0, 1))
+                ran += 1
+    finally:
+        if prev is None: os.environ.pop('IN_TEST', None)
+        else: os.environ['IN_TEST'] = prev
+    return dict(ok=True, cells_run=ran, failed_cell=None, error=None, seconds=round(time.time() - t0, 1))
 
 def restore_reference(student_path, reference_path, dest) -> Path:
     "Put the reference (instructor) cells back into a student notebook, cell by cell; returns the restored copy."
@@ -118,4 +190,79 @@ def restore_reference(student_path, reference_path, dest) -> Path:
     stu_code = [c for c in stu['cells'] if c['cell_type'] == 'code']
     if len(ref_code) != len(stu_code): raise ValueError("student and reference notebooks have different code cells")
     for s, r in zip(stu_code, ref_code): s['source'] = r['source']
-    Path(dest).write_text(json.dumps(stu)); return Path(dest)
+    Path(dest).write_text(json.dumps(stu, indent=1, ensure_ascii=False)); return Path(dest)
+
+# %% ../nbs/13_course.ipynb #5e1c0a7d
+def _label(it) -> str: return f"`{it['name']}`" if it['kind'] == 'function' else it['name']
+
+def _heading(cells, i) -> str:
+    "The last markdown heading before cell i."
+    for c in reversed(cells[:i]):
+        if c['cell_type'] == 'markdown':
+            h = [l.lstrip('#').strip() for l in _src(c).splitlines() if l.startswith('#')]
+            if h: return h[-1]
+    return 'the top of the notebook'
+
+def check_notebook(path, timeout: float | None = None, env: dict | None = None) -> dict:
+    "Run a notebook in a fresh Python process and sort its functions and exercises into solved, failing, remaining and unchecked."
+    import os, subprocess, sys, tempfile
+    path = Path(path)
+    nb = json.loads(path.read_text())
+    items = course_items(nb)
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d)/'result.json'
+        code = 'import sys, json; from realiisr_lite.course import run_notebook; json.dump(run_notebook(sys.argv[1]), open(sys.argv[2], "w"))'
+        try:
+            p = subprocess.run([sys.executable, '-c', code, str(path.absolute()), str(out)], capture_output=True, text=True,
+                               timeout=timeout, env=env)
+            r = json.loads(out.read_text()) if out.exists() else dict(ok=False, failed_cell=None, error=(
+                f"the notebook's process ended without a result (exit {p.returncode}): " + (p.stderr.strip().splitlines() or [''])[-1][:160]))
+        except subprocess.TimeoutExpired: r = dict(ok=False, failed_cell=None, error=f'timed out after {timeout} s')
+    f = r['failed_cell']
+    for it, end in zip(items, [it['cell'] for it in items[1:]] + [len(nb['cells'])]):
+        if f is not None and it['cell'] <= f < end: it['status'] = 'failing'
+        elif it['stub']: it['status'] = 'remaining'
+        elif r['ok'] or (f is not None and end <= f): it['status'] = 'solved'
+        else: it['status'] = 'unchecked'
+    where, err = None, r.get('error')
+    if f is not None:
+        owner = [it for it in items if it['cell'] <= f]
+        first = _first_line(_src(nb["cells"][f]))
+        cell, err = f'cell "{first}"', err.replace(f' (at `{first}`)', '')  # the failing line is the cell's first: say it once
+        if not owner: where = f'in section "{_heading(nb["cells"], f)}", {cell}'
+        else: where = f"in {_label(owner[-1])}, {cell}" if owner[-1]['cell'] == f else f"in the checks of {_label(owner[-1])}, {cell}"
+    return dict(notebook=path.name, ok=r['ok'], error=err, where=where, seconds=r.get('seconds'), items=items)
+
+def format_check(r: dict) -> str:
+    "One line per notebook (passes or FAILS, solved/total, what remains), and a second line saying where it first fails."
+    its = r['items']; rest = [it for it in its if it['status'] != 'solved']
+    line = f"{r['notebook']:22s} {'passes' if r['ok'] else 'FAILS '}  " + (f"{len(its) - len(rest)}/{len(its)} solved" if its else 'no exercises')
+    if rest: line += '; remaining: ' + ', '.join(_label(it) + (' (written, not checked yet)' if it['status'] == 'unchecked' else '') for it in rest)
+    if not r['ok']: line += f"\n    first failure {r['where'] or ''}{': ' if r['where'] else ''}{r['error']}"
+    return line
+
+def course_summary(results: list) -> str:
+    "The last line of `course check`: notebooks passing, functions and exercises solved and remaining."
+    its = [it for r in results for it in r['items']]; solved = sum(it['status'] == 'solved' for it in its)
+    return (f"{sum(r['ok'] for r in results)} of {len(results)} notebooks pass; "
+            f"{solved} of {len(its)} functions and exercises solved, {len(its) - solved} remaining")
+
+def check_course(paths, workers: int | None = None, timeout: float | None = None, progress=None) -> list[dict]:
+    "`check_notebook` for every notebook in the given folders/files (several at a time), in name order; `progress(result)` as each is ready."
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+    files = []
+    for p in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
+        if p.is_dir(): files += sorted(q for q in p.glob('*.ipynb') if not q.name.startswith(('_', '.')))
+        elif p.suffix == '.ipynb' and p.is_file(): files.append(p)
+        else: raise FileNotFoundError(f"not a notebook or a folder: {p}")
+    if not files: raise FileNotFoundError(f"no notebooks in {', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))}")
+    cpus = os.cpu_count() or 1
+    workers = max(1, min(workers or min(cpus, 4), len(files)))
+    env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, cpus // workers))); env.setdefault('MPLBACKEND', 'Agg')
+    out = []
+    with ThreadPoolExecutor(workers) as ex:
+        for r in ex.map(lambda f: check_notebook(f, timeout, env), files):
+            out.append(r)
+            if progress: progress(r)
+    return out

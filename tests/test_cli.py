@@ -37,9 +37,76 @@ def test_bad_arguments_give_one_line(args, expect):
 
 
 def test_sr_bad_file_one_line(tmp_path):
+    "A bad file is reported before the model loads (the model folder here does not even exist)."
     (tmp_path/'bad.png').write_bytes(b'not an image at all')
-    r = run('sr', str(tmp_path/'bad.png'), '--model', str(_micro_model(tmp_path)))
+    r = run('sr', str(tmp_path/'bad.png'), '--model', str(tmp_path/'no_model'))
     assert r.returncode == 2 and 'not a readable image' in r.stderr and 'Traceback' not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'no_model' not in r.stderr
+
+
+def _grey(path, seed=0, size=(20, 24)):
+    a = (40 + 150 * np.random.default_rng(seed).random(size)).astype(np.uint8)
+    Image.fromarray(a).save(path)
+    return a
+
+
+def test_sr_folder_goes_to_a_sibling_and_skips_its_own_outputs(tmp_path):
+    "`sr FILE` then `sr FOLDER`: the folder's results go to FOLDER_sr/, and FILE_sr.png is not taken for a new input."
+    src = tmp_path/'frames'; src.mkdir()
+    _grey(src/'a.png', 0); _grey(src/'b.png', 1)
+    m = _micro_model(tmp_path)
+    r = run('sr', str(src/'a.png'), '--model', str(m))
+    assert r.returncode == 0 and (src/'a_sr.png').exists(), r.stderr
+    r = run('sr', str(src), '--model', str(m))
+    assert r.returncode == 0, r.stderr
+    assert 'skipping 1 file' in r.stderr and 'a_sr.png' not in r.stdout
+    assert sorted(p.name for p in (tmp_path/'frames_sr').iterdir()) == ['a.png', 'b.png']
+    assert sorted(p.name for p in src.iterdir()) == ['a.png', 'a_sr.png', 'b.png']          # nothing new in the input folder
+    assert Image.open(tmp_path/'frames_sr'/'b.png').size == (96, 80)
+    # greedy decoding is deterministic: the folder's a.png is the same image as the single-file run's a_sr.png
+    assert np.array_equal(np.asarray(Image.open(tmp_path/'frames_sr'/'a.png')), np.asarray(Image.open(src/'a_sr.png')))
+    r = run('sr', str(src), '--model', str(m), '--out', str(src))
+    assert r.returncode == 2 and 'overwrite the inputs' in r.stderr
+
+
+@pytest.mark.parametrize('out', ['/proc/realiisr_sr_test/out.png', 'FILE/out.png'])
+def test_sr_unwritable_output_fails_before_the_model(tmp_path, out):
+    "The output location is tried first; the message names the user's path (no temporary file), and nothing is computed."
+    _grey(tmp_path/'a.png')
+    out = out.replace('FILE', str(tmp_path/'a.png'))               # a folder path that runs through an existing file
+    r = run('sr', str(tmp_path/'a.png'), '--model', str(tmp_path/'no_model'), '--out', out)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f'realiisr-lite sr: error: cannot write the output {out}: '), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and '.tmp' not in r.stderr and 'no_model' not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a.png']
+
+
+def test_sr_pixel_limit_names_the_file(tmp_path):
+    from realiisr_lite.model import MAX_LR_PIXELS
+    side = int(MAX_LR_PIXELS ** 0.5) + 1
+    Image.fromarray(np.full((side, side), 100, np.uint8)).save(tmp_path/'huge.png')
+    r = run('sr', str(tmp_path/'huge.png'), '--model', str(tmp_path/'no_model'))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{tmp_path/'huge.png'}: LR image {side}x{side} has {side * side:,} pixels" in r.stderr
+    (tmp_path/'dir').mkdir(); (tmp_path/'huge.png').rename(tmp_path/'dir'/'huge.png')   # and inside a folder
+    r = run('sr', str(tmp_path/'dir'), '--model', str(_micro_model(tmp_path)))
+    assert r.returncode == 2 and f"skipped: {tmp_path/'dir'/'huge.png'}: LR image {side}x{side}" in r.stderr
+
+
+def test_sr_allow_pseudocolor(tmp_path):
+    "A palette image is refused with a hint the CLI can follow; with --allow-pseudocolor it is the SR of its luminance."
+    rng = np.random.default_rng(3)
+    rgb = np.stack([rng.integers(0, 256, (20, 24)), rng.integers(0, 256, (20, 24)), rng.integers(0, 256, (20, 24))], -1).astype(np.uint8)
+    Image.fromarray(rgb).save(tmp_path/'iron.png')
+    lum = np.round(0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]).astype(np.uint8)   # ITU-R 601 luma
+    Image.fromarray(lum).save(tmp_path/'lum.png')
+    m = _micro_model(tmp_path)
+    r = run('sr', str(tmp_path/'iron.png'), '--model', str(m))
+    assert r.returncode == 2 and 'pseudo-colour' in r.stderr and '--allow-pseudocolor' in r.stderr and 'allow_pseudocolor=True' not in r.stderr
+    r = run('sr', str(tmp_path/'iron.png'), '--model', str(m), '--allow-pseudocolor')
+    assert r.returncode == 0, r.stderr
+    assert run('sr', str(tmp_path/'lum.png'), '--model', str(m)).returncode == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path/'iron_sr.png')), np.asarray(Image.open(tmp_path/'lum_sr.png')))
 
 
 def _micro_model(tmp_path):
