@@ -14,24 +14,42 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['ConditionAdaptiveCodebook']
+__all__ = ['CAC_VARIANTS', 'ConditionAdaptiveCodebook']
 
 # %% ../nbs/06_cac.ipynb #54f4e1d3
+CAC_VARIANTS = ('ours', 'released')
+
 class ConditionAdaptiveCodebook(nn.Module):
     "CAC: Z'(g)[i] = Z[i] + tanh(α)·((U_i ⊙ h(g)) Vᵀ), a rank-r shift of every codebook entry computed from the prefix."
-    def __init__(self, codebook_size: int, latent_dim: int, cond_dim: int, rank: int = 8, hidden: int | None = None):
+    def __init__(self, codebook_size: int, latent_dim: int, cond_dim: int, rank: int = 8, hidden: int | None = None,
+                 variant: str = 'ours', train_shift: bool | None = None):
         super().__init__()
+        if variant not in CAC_VARIANTS: raise ValueError(f"variant must be one of {CAC_VARIANTS}, got {variant!r}")
         self.codebook_size, self.latent_dim, self.cond_dim, self.rank = codebook_size, latent_dim, cond_dim, rank
-        hidden = hidden or cond_dim
-        self.U = nn.Parameter(torch.randn(codebook_size, rank))                      # (V, r)
-        self.V = nn.Parameter(torch.randn(latent_dim, rank) / math.sqrt(rank))       # (C, r)
+        self.variant = variant
+        if variant == 'ours':
+            hidden = hidden or cond_dim
+            self.U = nn.Parameter(torch.randn(codebook_size, rank))                  # (V, r)
+            self.V = nn.Parameter(torch.randn(latent_dim, rank) / math.sqrt(rank))   # (C, r)
+        else:                                                                        # released: both 0.02·N(0, 1)
+            hidden = hidden or 4 * rank
+            self.U = nn.Parameter(0.02 * torch.randn(codebook_size, rank))
+            self.V = nn.Parameter(0.02 * torch.randn(latent_dim, rank))
         self.alpha = nn.Parameter(torch.zeros(()))                                   # tanh(0) = 0: the plain codebook
         self.norm = nn.LayerNorm(cond_dim, elementwise_affine=False)
-        self.mlp = nn.Sequential(nn.Linear(cond_dim, hidden), nn.GELU(), nn.Linear(hidden, rank))
+        if variant == 'ours': self.mlp = nn.Sequential(nn.Linear(cond_dim, hidden), nn.GELU(), nn.Linear(hidden, rank))
+        else:
+            self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(cond_dim, hidden), nn.SiLU(), nn.Linear(hidden, rank))
+            for m in self.mlp:                                                       # VAR's automatic init: std √(1/(3D))
+                if isinstance(m, nn.Linear): nn.init.trunc_normal_(m.weight, std=math.sqrt(1 / (3 * cond_dim))); nn.init.zeros_(m.bias)
+        self.train_shift = variant == 'released' if train_shift is None else train_shift
+        self.shift = nn.Parameter(torch.zeros(cond_dim)) if self.train_shift else None  # released: pos_start, training only
 
     def condition(self, prefix_BPD: torch.Tensor) -> torch.Tensor:
-        "h(g): the MLP of the layer-normalised mean of the prefix tokens, shape (B, r)."
-        return self.mlp(self.norm(prefix_BPD.mean(1)))
+        "h(g): the MLP of the layer-normalised mean of the prefix tokens (+ the shift in training, if any), shape (B, r)."
+        g_BD = prefix_BPD.mean(1)
+        if self.shift is not None and self.training: g_BD = g_BD + self.shift
+        return self.mlp(self.norm(g_BD))
 
     def offsets(self, prefix_BPD: torch.Tensor) -> torch.Tensor:
         "tanh(α)·(U ⊙ h(g)) Vᵀ for every code and sample: Z'(g) − Z, shape (B, V, C)."

@@ -13,56 +13,66 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['TOC_NEIGHBOURS', 'TOC_REDUCTIONS', 'toc_loss', 'ThermalOrderConsistencyLoss', 'total_loss']
+__all__ = ['TOC_NEIGHBOURS', 'TOC_REDUCTIONS', 'TOC_BORDERS', 'toc_loss', 'ThermalOrderConsistencyLoss', 'total_loss']
 
 # %% ../nbs/07_toc.ipynb #bf7a3fed
 TOC_NEIGHBOURS = {4: ((0, 1), (1, 0)), 8: ((0, 1), (1, 0), (1, 1), (1, -1))}   # each unordered pair once
 TOC_REDUCTIONS = ('mean', 'released')
+TOC_BORDERS = ('self', 'replicate')
 
 def _pair_slices(n: int, d: int) -> tuple[slice, slice]:
     "Slices of positions i and i + d along one axis of length n (both inside the grid)."
     return slice(max(0, -d), n - max(0, d)), slice(max(0, d), n - max(0, -d))
 
-def toc_loss(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean') -> torch.Tensor:
+def toc_loss(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean',
+             border: str = 'self') -> torch.Tensor:
     "Thermal Order Consistency: ReLU(−ΔP_SR·ΔP_HR) over neighbouring patch pairs (HR detached; small HR gaps ignored)."
     if neighbours not in TOC_NEIGHBOURS: raise ValueError(f"neighbours must be 4 or 8, got {neighbours!r}")
     if reduction not in TOC_REDUCTIONS: raise ValueError(f"reduction must be one of {TOC_REDUCTIONS}, got {reduction!r}")
+    if border not in TOC_BORDERS: raise ValueError(f"border must be one of {TOC_BORDERS}, got {border!r}")
+    if border == 'replicate' and reduction != 'released': raise ValueError("border='replicate' only applies to reduction='released'")
     if sr.shape != hr.shape: raise ValueError(f"SR {tuple(sr.shape)} and HR {tuple(hr.shape)} must have the same shape")
     if sr.ndim != 4 or min(sr.shape[-2:]) < patch_size:
         raise ValueError(f"expected (B, C, H, W) images of at least {patch_size}×{patch_size} pixels, got {tuple(sr.shape)}")
     P_sr, P_hr = F.avg_pool2d(sr, patch_size), F.avg_pool2d(hr.detach(), patch_size)
     gh, gw = P_sr.shape[-2:]
-    if reduction == 'mean':
-        total, count = sr.new_zeros(()), sr.new_zeros(())
-        for dy, dx in TOC_NEIGHBOURS[neighbours]:
-            (ya, yb), (xa, xb) = _pair_slices(gh, dy), _pair_slices(gw, dx)
-            d_sr = P_sr[..., ya, xa] - P_sr[..., yb, xb]
-            d_hr = P_hr[..., ya, xa] - P_hr[..., yb, xb]
-            valid = d_hr.abs() >= min_hr_gap
-            total = total + (F.relu(-d_sr * d_hr) * valid).sum()
-            count = count + valid.sum()
-        return total / count.clamp_min(1)
-    pad_sr, pad_hr = F.pad(P_sr, (1, 1, 1, 1), mode='replicate'), F.pad(P_hr, (1, 1, 1, 1), mode='replicate')
-    offsets = [o for dy, dx in TOC_NEIGHBOURS[neighbours] for o in ((dy, dx), (-dy, -dx))]
-    per_patch = 0.
-    for dy, dx in offsets:
-        d_sr = P_sr - pad_sr[..., 1 + dy:1 + dy + gh, 1 + dx:1 + dx + gw]
-        d_hr = P_hr - pad_hr[..., 1 + dy:1 + dy + gh, 1 + dx:1 + dx + gw]
-        per_patch = per_patch + F.relu(-d_sr * d_hr) * (d_hr.abs() >= min_hr_gap)
-    return (per_patch / len(offsets)).sum((1, 2, 3)).mean()
+    if border == 'replicate':                                     # this project's earlier rule, kept to reproduce old runs
+        pad_sr, pad_hr = F.pad(P_sr, (1, 1, 1, 1), mode='replicate'), F.pad(P_hr, (1, 1, 1, 1), mode='replicate')
+        offsets = [o for dy, dx in TOC_NEIGHBOURS[neighbours] for o in ((dy, dx), (-dy, -dx))]
+        per_patch = 0.
+        for dy, dx in offsets:
+            d_sr = P_sr - pad_sr[..., 1 + dy:1 + dy + gh, 1 + dx:1 + dx + gw]
+            d_hr = P_hr - pad_hr[..., 1 + dy:1 + dy + gh, 1 + dx:1 + dx + gw]
+            per_patch = per_patch + F.relu(-d_sr * d_hr) * (d_hr.abs() >= min_hr_gap)
+        return (per_patch / len(offsets)).sum((1, 2, 3)).mean()
+    total, count = sr.new_zeros(()), sr.new_zeros(())
+    for dy, dx in TOC_NEIGHBOURS[neighbours]:                     # pairs inside the grid, each unordered pair once
+        (ya, yb), (xa, xb) = _pair_slices(gh, dy), _pair_slices(gw, dx)
+        d_sr = P_sr[..., ya, xa] - P_sr[..., yb, xb]
+        d_hr = P_hr[..., ya, xa] - P_hr[..., yb, xb]
+        valid = d_hr.abs() >= min_hr_gap
+        total = total + (F.relu(-d_sr * d_hr) * valid).sum()
+        count = count + valid.sum()
+    if reduction == 'mean': return total / count.clamp_min(1)
+    # released: per patch, the mean over its 2·len(pairs) offsets (an outside neighbour is the patch itself: 0),
+    # summed over the grid, mean over the batch; every pair is met from both ends: 2·total / (2·len(pairs)·B)
+    return total / (len(TOC_NEIGHBOURS[neighbours]) * sr.shape[0])
 
 # %% ../nbs/07_toc.ipynb #944331f2
 class ThermalOrderConsistencyLoss(nn.Module):
     "The TOC loss as a module: `ThermalOrderConsistencyLoss(neighbours=8, min_hr_gap=0.1)(sr, hr)`."
-    def __init__(self, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean'):
+    def __init__(self, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean',
+                 border: str = 'self'):
         super().__init__()
         self.patch_size, self.neighbours, self.min_hr_gap, self.reduction = patch_size, neighbours, min_hr_gap, reduction
+        self.border = border
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        return toc_loss(sr, hr, self.patch_size, self.neighbours, self.min_hr_gap, self.reduction)
+        return toc_loss(sr, hr, self.patch_size, self.neighbours, self.min_hr_gap, self.reduction, self.border)
 
     def extra_repr(self) -> str:
-        return f'patch_size={self.patch_size}, neighbours={self.neighbours}, min_hr_gap={self.min_hr_gap}, reduction={self.reduction!r}'
+        return (f'patch_size={self.patch_size}, neighbours={self.neighbours}, min_hr_gap={self.min_hr_gap}, '
+                f'reduction={self.reduction!r}, border={self.border!r}')
 
 # %% ../nbs/07_toc.ipynb #64e96550
 def total_loss(ce: torch.Tensor, sr: torch.Tensor | None = None, hr: torch.Tensor | None = None, lambda_mse: float = 0.2,

@@ -16,30 +16,39 @@ from einops import rearrange
 from .core import as_batch
 
 # %% auto #0
-__all__ = ['EDGE_OPERATORS', 'FUSIONS', 'ENCODERS', 'heat_map', 'edge_map', 'MapEncoder', 'WeightsNotOnDiskError',
-           'timm_weight_locations', 'timm_weights_on_disk', 'TimmMapEncoder', 'GatedFusion', 'CrossAttention',
-           'ThermalStructuralGuidance']
+__all__ = ['EDGE_OPERATORS', 'EDGE_BORDERS', 'FUSIONS', 'FUSION_NORMS', 'ENCODERS', 'TSG_RELEASED', 'heat_map', 'edge_map',
+           'MapEncoder', 'WeightsNotOnDiskError', 'timm_weight_locations', 'timm_weights_on_disk', 'TimmMapEncoder',
+           'GatedFusion', 'CrossAttention', 'ThermalStructuralGuidance']
 
 # %% ../nbs/05_tsg.ipynb #0b3ccc73
-def heat_map(lr_B1hw, k: float = 3.0, eps: float = 1e-3) -> torch.Tensor:
-    "Per-image z-score of intensity squashed by sigmoid(k·z): how much hotter than the frame each pixel is, in (0, 1)."
+def heat_map(lr_B1hw, k: float = 3.0, eps: float | None = None, unbiased: bool | None = None,
+             released: bool = False) -> torch.Tensor:
+    "Per-image z-score of intensity squashed by sigmoid(k·z), in (0, 1); `released=True`: ε = 5e-6 and the unbiased std."
+    if eps is None: eps = 5e-6 if released else 1e-3           # released: ε = 1e-5 on [-1, 1] images = 5e-6 on [0, 1]
+    if unbiased is None: unbiased = released
     x = as_batch(lr_B1hw)
     mean = x.mean((-2, -1), keepdim=True)
-    std = x.std((-2, -1), keepdim=True, unbiased=False)
+    std = x.std((-2, -1), keepdim=True, unbiased=unbiased)
     return torch.sigmoid(k * (x - mean) / (std + eps))
 
 # %% ../nbs/05_tsg.ipynb #8d823496
 EDGE_OPERATORS = {'sobel': torch.tensor([[-1., 0, 1], [-2, 0, 2], [-1, 0, 1]]) / 4,
                   'scharr': torch.tensor([[-3., 0, 3], [-10, 0, 10], [-3, 0, 3]]) / 16}
+EDGE_BORDERS = ('replicate', 'zeros')
 
-def edge_map(lr_B1hw, operator: str = 'sobel') -> torch.Tensor:
-    "Gradient magnitude (Sobel or Scharr, normalised so a unit step has magnitude 1), replicate padding, same size."
+def edge_map(lr_B1hw, operator: str = 'sobel', border: str | None = None, scale: float | None = None,
+             released: bool = False) -> torch.Tensor:
+    "Gradient magnitude (a unit step → 1) × scale; border 'replicate' or 'zeros' ([−1, 1] image zero-padded); released: zeros, ×8."
     if operator not in EDGE_OPERATORS: raise ValueError(f"operator must be one of {tuple(EDGE_OPERATORS)}, got {operator!r}")
+    if border is None: border = 'zeros' if released else 'replicate'
+    if scale is None: scale = 8.0 if released else 1.0
+    if border not in EDGE_BORDERS: raise ValueError(f"border must be one of {EDGE_BORDERS}, got {border!r}")
     x = as_batch(lr_B1hw)
     kx = EDGE_OPERATORS[operator].to(x)
     kernels = torch.stack([kx, kx.T])[:, None]                     # (2, 1, 3, 3): d/dx and d/dy
-    g = F.conv2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), kernels)
-    return g.square().sum(1, keepdim=True).clamp_min(1e-12).sqrt()
+    padded = F.pad(x, (1, 1, 1, 1), mode='replicate') if border == 'replicate' else F.pad(x, (1, 1, 1, 1), value=0.5)
+    g = F.conv2d(padded, kernels)
+    return scale * g.square().sum(1, keepdim=True).clamp_min(1e-12).sqrt()
 
 # %% ../nbs/05_tsg.ipynb #5c893ec5
 class MapEncoder(nn.Module):
@@ -129,24 +138,29 @@ class TimmMapEncoder(nn.Module):
 
 # %% ../nbs/05_tsg.ipynb #341ca181
 FUSIONS = ('released', 'paper')
+FUSION_NORMS = ('group', 'batch')
 
-def _bottleneck(dim: int, reduction: int) -> nn.Sequential:
-    "1×1 conv D→D/r, GroupNorm, ReLU, 1×1 conv D/r→D, GroupNorm: the L and G branches of the gate."
+def _bottleneck(dim: int, reduction: int, norm: str = 'group') -> nn.Sequential:
+    "1×1 conv D→D/r, norm, ReLU, 1×1 conv D/r→D, norm (GroupNorm(1, ·) or BatchNorm): the L and G branches of the gate."
     hidden = max(dim // reduction, 1)
-    return nn.Sequential(nn.Conv2d(dim, hidden, 1), nn.GroupNorm(1, hidden), nn.ReLU(),
-                         nn.Conv2d(hidden, dim, 1), nn.GroupNorm(1, dim))
+    make = (lambda c: nn.GroupNorm(1, c)) if norm == 'group' else nn.BatchNorm2d
+    return nn.Sequential(nn.Conv2d(dim, hidden, 1), make(hidden), nn.ReLU(), nn.Conv2d(hidden, dim, 1), make(dim))
 
 class GatedFusion(nn.Module):
     "Eq. 1: W = σ(L(A) + G(A)) with A = F_heat + F_edge; F_fused = s·(F_heat ⊙ W + F_edge ⊙ (1 − W)), s = 2 (released) or 1."
-    def __init__(self, embed_dim: int, reduction: int = 4, fusion: str = 'released'):
+    def __init__(self, embed_dim: int, reduction: int = 4, fusion: str = 'released', norm: str = 'group'):
         super().__init__()
         if fusion not in FUSIONS: raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
-        self.fusion, self.scale = fusion, 2.0 if fusion == 'released' else 1.0
-        self.local, self.glob = _bottleneck(embed_dim, reduction), _bottleneck(embed_dim, reduction)
+        if norm not in FUSION_NORMS: raise ValueError(f"norm must be one of {FUSION_NORMS}, got {norm!r}")
+        self.fusion, self.norm, self.scale = fusion, norm, 2.0 if fusion == 'released' else 1.0
+        self.local, self.glob = _bottleneck(embed_dim, reduction, norm), _bottleneck(embed_dim, reduction, norm)
 
     def gate(self, F_heat_BDgg: torch.Tensor, F_edge_BDgg: torch.Tensor) -> torch.Tensor:
         "The gate W (B, D, grid, grid), strictly inside (0, 1)."
         A_BDgg = F_heat_BDgg + F_edge_BDgg
+        if self.norm == 'batch' and self.training and A_BDgg.shape[0] < 2:
+            raise ValueError("GatedFusion(norm='batch') needs a batch of at least 2 in training (BatchNorm of the 1×1 global map); "
+                             "use norm='group' or eval mode")
         return torch.sigmoid(self.local(A_BDgg) + self.glob(F.adaptive_avg_pool2d(A_BDgg, 1)))
 
     def forward(self, F_heat_BDgg: torch.Tensor, F_edge_BDgg: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -155,12 +169,12 @@ class GatedFusion(nn.Module):
 
 # %% ../nbs/05_tsg.ipynb #34976dac
 class CrossAttention(nn.Module):
-    "Multi-head cross-attention: queries from one token set (B, N, D), keys and values from another (B, M, D)."
-    def __init__(self, embed_dim: int, num_heads: int = 4):
+    "Multi-head cross-attention: queries from one token set (B, N, D), keys and values from another (B, M, D); optional LayerNorms."
+    def __init__(self, embed_dim: int, num_heads: int = 4, norm: bool = True):
         super().__init__()
         if embed_dim % num_heads: raise ValueError(f"embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
-        self.num_heads = num_heads
-        self.norm_q, self.norm_kv = nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)
+        self.num_heads, self.norm = num_heads, norm
+        self.norm_q, self.norm_kv = (nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)) if norm else (nn.Identity(), nn.Identity())
         self.to_q, self.to_kv = nn.Linear(embed_dim, embed_dim), nn.Linear(embed_dim, 2 * embed_dim)
         self.proj = nn.Linear(embed_dim, embed_dim)
 
@@ -172,31 +186,41 @@ class CrossAttention(nn.Module):
 
 # %% ../nbs/05_tsg.ipynb #5eb58c2e
 ENCODERS = ('conv', 'timm')
+TSG_RELEASED = dict(fusion='released', fusion_norm='batch', heat_eps=5e-6, heat_unbiased=True, edge_border='zeros',
+                    edge_scale=8.0, attn_norm=False, kv_pos_embed=False)   # what the authors' released code computes
 
 class ThermalStructuralGuidance(nn.Module):
     "TSG: heat and edge maps of the LR frame, encoded to the grid, gated (Eq. 1), read by the LR tokens via cross-attention."
     def __init__(self, embed_dim: int, lr_size: int, grid: int, num_heads: int = 4, reduction: int = 4,
                  fusion: str = 'released', encoder: str = 'conv', timm_model: str | None = None, pretrained: bool = False,
                  heat_k: float = 3.0, edge_operator: str = 'sobel', timm_kwargs: dict | None = None,
-                 kv_pos_embed: bool = True):
+                 kv_pos_embed: bool = True, attn_norm: bool = True, fusion_norm: str = 'group', heat_eps: float = 1e-3,
+                 heat_unbiased: bool = False, edge_border: str = 'replicate', edge_scale: float = 1.0):
         super().__init__()
         if encoder not in ENCODERS: raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
         if edge_operator not in EDGE_OPERATORS: raise ValueError(f"edge_operator must be one of {tuple(EDGE_OPERATORS)}")
+        if edge_border not in EDGE_BORDERS: raise ValueError(f"edge_border must be one of {EDGE_BORDERS}, got {edge_border!r}")
         self.embed_dim, self.lr_size, self.grid = embed_dim, lr_size, grid
         self.heat_k, self.edge_operator = heat_k, edge_operator
+        self.heat_eps, self.heat_unbiased, self.edge_border, self.edge_scale = heat_eps, heat_unbiased, edge_border, edge_scale
         if encoder == 'conv':
             self.heat_encoder, self.edge_encoder = MapEncoder(embed_dim, lr_size, grid), MapEncoder(embed_dim, lr_size, grid)
         else:
             if not timm_model: raise ValueError("encoder='timm' needs timm_model, e.g. 'vit_small_patch16_dinov3' or 'resnet10t'")
             self.heat_encoder, self.edge_encoder = [TimmMapEncoder(embed_dim, grid, timm_model, pretrained, timm_kwargs)
                                                     for _ in range(2)]
-        self.fusion = GatedFusion(embed_dim, reduction, fusion)
+        self.fusion = GatedFusion(embed_dim, reduction, fusion, fusion_norm)
         self.pos_kv = nn.Parameter(torch.zeros(1, grid * grid, embed_dim)) if kv_pos_embed else None
         if self.pos_kv is not None: nn.init.trunc_normal_(self.pos_kv, std=0.02)
-        self.cross_attention = CrossAttention(embed_dim, num_heads)
+        self.cross_attention = CrossAttention(embed_dim, num_heads, norm=attn_norm)
+
+    def maps(self, lr_B1hw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "The heat and edge maps of the LR frame with this module's options, each (B, 1, h, w)."
+        return (heat_map(lr_B1hw, self.heat_k, self.heat_eps, self.heat_unbiased),
+                edge_map(lr_B1hw, self.edge_operator, self.edge_border, self.edge_scale))
 
     def forward(self, lr_B1hw: torch.Tensor, cond_BND: torch.Tensor, return_maps: bool = False):
-        heat_B1hw, edge_B1hw = heat_map(lr_B1hw, self.heat_k), edge_map(lr_B1hw, self.edge_operator)
+        heat_B1hw, edge_B1hw = self.maps(lr_B1hw)
         F_heat_BDgg, F_edge_BDgg = self.heat_encoder(heat_B1hw), self.edge_encoder(edge_B1hw)
         F_fused_BDgg, W_BDgg = self.fusion(F_heat_BDgg, F_edge_BDgg)
         kv_BMD = rearrange(F_fused_BDgg, 'B D h w -> B (h w) D')

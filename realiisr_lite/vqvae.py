@@ -34,7 +34,8 @@ class PhiPartiallyShared(nn.Module):
     def __init__(self, channels: int, k: int = 4, beta: float = 0.5):
         super().__init__()
         self.phis = nn.ModuleList([Phi(channels, beta) for _ in range(k)])
-        self.ticks = np.linspace(1/3/k, 1 - 1/3/k, k)   # float64, as VAR: ties break the same way
+        margin = 1 / (3 * k) if k == 4 else 1 / (2 * k)    # VAR: K = 4 is a special case; other K: centres of K equal bins
+        self.ticks = np.linspace(margin, 1 - margin, k)    # float64, as VAR: ties break the same way
 
     def index_for(self, si: int, n_scales: int) -> int:
         "Index of the φ used at scale `si` (0-based) of `n_scales`."

@@ -9,7 +9,7 @@ STRAIGHT = [(0, 1), (0, -1), (1, 0), (-1, 0)]
 DIAGONAL = [(1, 1), (1, -1), (-1, 1), (-1, -1)]
 
 
-def brute_force_toc(sr, hr, patch_size=8, neighbours=8, min_hr_gap=0.1, reduction='mean'):
+def brute_force_toc(sr, hr, patch_size=8, neighbours=8, min_hr_gap=0.1, reduction='mean', border='self'):
     "Double loop over patches and their neighbours, with plain Python floats."
     B = sr.shape[0]
     Ps = F.avg_pool2d(sr.double(), patch_size)[:, 0].tolist()
@@ -26,13 +26,15 @@ def brute_force_toc(sr, hr, patch_size=8, neighbours=8, min_hr_gap=0.1, reductio
                 if abs(d_hr) < min_hr_gap: continue
                 total += max(0., -(Ps[b][y][x] - Ps[b][v][u]) * d_hr); count += 1
         return total / max(count, 1)
-    total = 0.                              # released: per patch, mean over offsets with a replicated border; sum; batch mean
+    total = 0.                              # released: per patch, mean over offsets; sum; batch mean
     for b in range(B):
         for y in range(gh):
             for x in range(gw):
                 acc = 0.
                 for dy, dx in offsets:
-                    v, u = min(max(y + dy, 0), gh - 1), min(max(x + dx, 0), gw - 1)
+                    v, u = y + dy, x + dx
+                    if border == 'self' and not (0 <= v < gh and 0 <= u < gw): continue   # meets itself: 0
+                    v, u = min(max(v, 0), gh - 1), min(max(u, 0), gw - 1)                 # 'replicate'
                     d_hr = Ph[b][y][x] - Ph[b][v][u]
                     if abs(d_hr) < min_hr_gap: continue
                     acc += max(0., -(Ps[b][y][x] - Ps[b][v][u]) * d_hr)
@@ -48,35 +50,38 @@ HR_2x2 = from_patches([[0.2, 0.8], [0.4, 0.6]])
 SR_2x2 = from_patches([[0.8, 0.2], [0.4, 0.6]])     # the top row swapped
 
 
-@pytest.mark.parametrize('neighbours, reduction, gap, expected', [
+@pytest.mark.parametrize('neighbours, reduction, gap, expected, border', [
     # pairs (SR diff, HR diff, term): TL-TR (0.6, -0.6, 0.36), BL-BR (-0.2, -0.2, 0), TL-BL (0.4, -0.2, 0.08),
     # TR-BR (-0.4, 0.2, 0.08), diagonals TL-BR (0.2, -0.4, 0.08) and TR-BL (-0.2, 0.4, 0.08)
-    (4, 'mean', 0.1, (0.36 + 0 + 0.08 + 0.08) / 4),
-    (8, 'mean', 0.1, (0.36 + 0 + 0.08 * 4) / 6),
-    (4, 'mean', 0.3, 0.36),                          # only TL-TR has an HR gap >= 0.3
-    (8, 'mean', 0.3, (0.36 + 0.08 + 0.08) / 3),     # ... and the two diagonals (gap 0.4)
+    (4, 'mean', 0.1, (0.36 + 0 + 0.08 + 0.08) / 4, 'self'),
+    (8, 'mean', 0.1, (0.36 + 0 + 0.08 * 4) / 6, 'self'),
+    (4, 'mean', 0.3, 0.36, 'self'),                          # only TL-TR has an HR gap >= 0.3
+    (8, 'mean', 0.3, (0.36 + 0.08 + 0.08) / 3, 'self'),     # ... and the two diagonals (gap 0.4)
     # released, 4 offsets: each pair seen from both ends, border neighbours are the patch itself (0): 2 * 0.52 / 4
-    (4, 'released', 0.1, 2 * 0.52 / 4),
-    # released, 8 offsets: 2 * 0.68 for the six pairs, plus replicated diagonals that meet straight neighbours again:
+    (4, 'released', 0.1, 2 * 0.52 / 4, 'self'),
+    (4, 'released', 0.1, 2 * 0.52 / 4, 'replicate'),        # straight offsets: replicating also meets the patch itself
+    # released, 8 offsets: 2 * 0.68 for the six pairs; every offset leaving the grid meets the patch itself (0)
+    (8, 'released', 0.1, 2 * 0.68 / 8, 'self'),
+    # replicated border: diagonals leaving the grid along one axis meet straight neighbours again:
     # top pair from both top patches (2 * 0.36), left and right vertical pairs from both ends (4 * 0.08); / 8 offsets
-    (8, 'released', 0.1, (2 * 0.68 + 2 * 0.36 + 4 * 0.08) / 8),
-    (4, 'released', 0.3, 2 * 0.36 / 4),
+    (8, 'released', 0.1, (2 * 0.68 + 2 * 0.36 + 4 * 0.08) / 8, 'replicate'),
+    (4, 'released', 0.3, 2 * 0.36 / 4, 'self'),
 ])
-def test_two_by_two_example_by_hand(neighbours, reduction, gap, expected):
-    got = toc_loss(SR_2x2, HR_2x2, patch_size=8, neighbours=neighbours, min_hr_gap=gap, reduction=reduction)
+def test_two_by_two_example_by_hand(neighbours, reduction, gap, expected, border):
+    got = toc_loss(SR_2x2, HR_2x2, patch_size=8, neighbours=neighbours, min_hr_gap=gap, reduction=reduction, border=border)
     assert abs(got.item() - expected) < 1e-6
-    assert abs(brute_force_toc(SR_2x2, HR_2x2, 8, neighbours, gap, reduction) - expected) < 1e-6
+    assert abs(brute_force_toc(SR_2x2, HR_2x2, 8, neighbours, gap, reduction, border) - expected) < 1e-6
 
 
 @pytest.mark.parametrize('neighbours', [4, 8])
-@pytest.mark.parametrize('reduction', ['mean', 'released'])
+@pytest.mark.parametrize('reduction, border', [('mean', 'self'), ('released', 'self'), ('released', 'replicate')])
 @pytest.mark.parametrize('gap', [0.0, 0.1, 0.25])
-def test_vectorised_matches_brute_force(neighbours, reduction, gap):
+def test_vectorised_matches_brute_force(neighbours, reduction, border, gap):
     g = torch.Generator().manual_seed(neighbours * 100 + int(gap * 100))
     for shape, p in [((2, 1, 32, 40), 8), ((3, 1, 12, 15), 3), ((1, 1, 8, 24), 8)]:
         sr, hr = torch.rand(shape, generator=g), torch.rand(shape, generator=g)
-        got = toc_loss(sr, hr, p, neighbours, gap, reduction).item()
-        assert abs(got - brute_force_toc(sr, hr, p, neighbours, gap, reduction)) < 1e-6
+        got = toc_loss(sr, hr, p, neighbours, gap, reduction, border).item()
+        assert abs(got - brute_force_toc(sr, hr, p, neighbours, gap, reduction, border)) < 1e-6
 
 
 @pytest.mark.parametrize('neighbours', [4, 8])
