@@ -161,27 +161,39 @@ def _error_line(exc, width: int = 200) -> str:
     if cell_frames and cell_frames[0].line and not _STUB_RE.search(cell_frames[0].line): msg += f" (at `{_first_line(cell_frames[0].line)}`)"
     return msg if len(msg) <= width else msg[:width - 1] + '…'
 
-def run_notebook(path, skip_flags=('slow', 'gpu'), cell_timeout: int | None = 600) -> dict:
-    "Run a notebook as `nbdev-test` does (IPython shell in the notebook's folder, `slow`/`gpu` cells skipped) up to its first failing cell."
+def run_notebook(path, skip_flags=('slow', 'gpu'), cell_timeout: int | None = 600, save_to=None) -> dict:
+    "Run a notebook as `nbdev-test` does (IPython shell in the notebook's folder, `slow`/`gpu` cells skipped) up to its first failing cell; `save_to`: write it there with its outputs."
     import os, time
     from nbdev.test import nb_test_cells
     from execnb.shell import CaptureShell
     from fastcore.xtras import working_directory
-    path, t0, ran = Path(path).absolute(), time.time(), 0
+    path, t0 = Path(path).absolute(), time.time()
     cells = nb_test_cells(path, list(skip_flags))
     shell, prev = CaptureShell(path), os.environ.get('IN_TEST')
+    res = dict(ok=True, cells_run=0, failed_cell=None, error=None)
     os.environ['IN_TEST'] = '1'
     try:
         with working_directory(path.parent):
             for c in cells:
                 shell.cell(c, timeout=cell_timeout)
-                if shell.exc is not None:
-                    return dict(ok=False, cells_run=ran, failed_cell=c.idx_, error=_error_line(shell.exc), seconds=round(time.time() - t0, 1))
-                ran += 1
+                if shell.exc is not None: res.update(ok=False, failed_cell=c.idx_, error=_error_line(shell.exc)); break
+                res['cells_run'] += 1
     finally:
         if prev is None: os.environ.pop('IN_TEST', None)
         else: os.environ['IN_TEST'] = prev
-    return dict(ok=True, cells_run=ran, failed_cell=None, error=None, seconds=round(time.time() - t0, 1))
+    res['seconds'] = round(time.time() - t0, 1)
+    if save_to: _save_with_outputs(path, [c for c in cells if 'execution' in c.metadata], save_to)
+    return res
+
+def _save_with_outputs(path, ran, dest):
+    "Write the notebook at `path` to `dest` with the outputs and execution counts of the cells that ran."
+    from fastcore.nbio import jupyter_json_default
+    nb = json.loads(Path(path).read_text())
+    for c in ran:
+        nb['cells'][c.idx_]['outputs'] = json.loads(json.dumps(c.outputs, default=jupyter_json_default))
+        nb['cells'][c.idx_]['execution_count'] = c.execution_count
+    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f'.{dest.name}.tmp'); tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False)); tmp.replace(dest)
 
 def restore_reference(student_path, reference_path, dest) -> Path:
     "Put the reference (instructor) cells back into a student notebook, cell by cell; returns the restored copy."
@@ -230,7 +242,7 @@ def check_notebook(path, timeout: float | None = None, env: dict | None = None) 
         first = _first_line(_src(nb["cells"][f]))
         cell, err = f'cell "{first}"', err.replace(f' (at `{first}`)', '')  # the failing line is the cell's first: say it once
         if not owner: where = f'in section "{_heading(nb["cells"], f)}", {cell}'
-        else: where = f"in {_label(owner[-1])}, {cell}" if owner[-1]['cell'] == f else f"in the checks of {_label(owner[-1])}, {cell}"
+        else: where = f"in {_label(owner[-1])}, {cell}" if owner[-1]['cell'] == f else f"after {_label(owner[-1])}, {cell}"
     return dict(notebook=path.name, ok=r['ok'], error=err, where=where, seconds=r.get('seconds'), items=items)
 
 def format_check(r: dict) -> str:

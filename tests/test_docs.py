@@ -1,0 +1,92 @@
+"""`make docs` (scripts/build_docs.py): the course as a static site. A build of the index and one chapter is checked on
+disk (every local link resolves, figures are inline) and in Chromium over HTTP, as a published site is read: the
+index and the chapter show their figures, and the links from the learning path to the chapter, from the chapter to
+its module's source, and back, work. The browser part skips outside CI when Chromium is missing; under CI it runs."""
+import functools, json, os, re, subprocess, sys, threading
+from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
+from pathlib import Path
+import pytest
+from realiisr_lite.core import in_ci
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get('REALIISR_CHROMIUM', '/usr/bin/chromium')
+CHAPTER = '00_core'
+
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp('docs')/'site'
+    r = subprocess.run([sys.executable, str(ROOT/'scripts'/'build_docs.py'), '--out', str(out), '--only', CHAPTER],
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out
+
+
+def _local_refs(page: Path):
+    for url in re.findall(r'(?:href|src)="([^"]+)"', page.read_text()):
+        if not re.match(r'^([a-z][a-z0-9+.-]*:|#|//)', url, re.I): yield url.split('#')[0]
+
+
+@pytest.mark.slow
+def test_site_on_disk(site):
+    assert sorted(p.name for p in site.glob('*.html')) == ['00_core.html', 'index.html']
+    for page in site.rglob('*.html'):                                # every link inside the site lands on a file
+        for url in _local_refs(page): assert (page.parent/url).is_file(), (page.name, url)
+    index, chapter = (site/'index.html').read_text(), (site/f'{CHAPTER}.html').read_text()
+    assert f'href="{CHAPTER}.html"' in index                         # the learning path links the chapter's page
+    assert 'href="https://github.com/realiisr-lite/realiisr_lite/blob/main/nbs/04_var.ipynb"' in index   # not built: the source
+    assert 'href="src/core.py.html"' in chapter
+    assert 'def line_profile(' in re.sub(r'<[^>]+>', '', (site/'src'/'core.py.html').read_text())
+    assert '#| export' not in chapter and '#| hide' not in chapter   # directives are not shown
+    # figures inline: the executed notebook's image outputs are in the page as data URIs
+    nb = json.loads((site/'notebooks'/f'{CHAPTER}.ipynb').read_text())
+    n_figs = sum('image/png' in o.get('data', {}) for c in nb['cells'] for o in c.get('outputs', []))
+    assert n_figs >= 1 and chapter.count('src="data:image/png;base64,') >= n_figs
+    build = json.loads((site/'build.json').read_text())
+    assert all(r['ok'] for r in build['notebooks'].values()) and set(build['notebooks']) == {'index', CHAPTER}
+
+
+def _chromium() -> str:
+    if Path(CHROMIUM).exists(): return CHROMIUM
+    msg = f"no Chromium at {CHROMIUM} (apt install chromium, or set REALIISR_CHROMIUM)"
+    if in_ci(): pytest.fail(msg + ": CI must run the browser test")
+    pytest.skip(msg)
+
+
+def _images(page):
+    page.wait_for_function('Array.from(document.images).every(i => i.complete)', timeout=60_000)
+    return page.eval_on_selector_all('img', 'els => els.map(e => e.naturalWidth)')
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_site_in_chromium(site):
+    exe = _chromium()
+    from playwright.sync_api import sync_playwright
+    server = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(SimpleHTTPRequestHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f'http://127.0.0.1:{server.server_address[1]}'
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=exe, headless=True, args=['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'])
+            try:
+                page = browser.new_page()
+                page.route('**/*', lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())  # offline
+                assert page.goto(f'{base}/', wait_until='domcontentloaded').ok          # index.html is the site's front page
+                assert 'The learning path' in page.inner_text('body')
+                widths = _images(page)
+                assert widths and all(w > 0 for w in widths), widths               # the pipeline figure loads
+                page.click(f'table a[href="{CHAPTER}.html"]')                       # from the learning path's table
+                page.wait_for_url(f'**/{CHAPTER}.html')
+                widths = _images(page)
+                assert len(widths) >= 1 and all(w > 0 for w in widths), widths
+                assert 'Core' in page.title()
+                page.click('a.rl-source')                                           # the module's source
+                page.wait_for_url('**/src/core.py.html')
+                assert 'def line_profile' in page.inner_text('body')
+                page.click(f'a[href="../{CHAPTER}.html"]')                          # and back to the chapter
+                page.wait_for_url(f'**/{CHAPTER}.html')
+                page.click('nav.rl-nav a[href="index.html"] >> nth=0')
+                page.wait_for_url('**/index.html')
+            finally: browser.close()
+    finally: server.shutdown()
