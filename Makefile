@@ -53,7 +53,7 @@ demo: venv
 
 # The course as a static HTML site in _docs/: every notebook executed on the CPU path, index = the learning path.
 docs: venv
-	$(BIN)/python scripts/build_docs.py --out _docs
+	$(BIN)/python scripts/build_docs.py --out _docs --workers $(NBDEV_WORKERS)
 
 export: venv
 	nbdev-export && nbdev-clean
