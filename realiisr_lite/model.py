@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import as_batch, tiled_apply, save_tensors_atomic, load_tensors, bundled_weights_dir
+from .core import as_batch, feather_weights, save_tensors_atomic, load_tensors, bundled_weights_dir
 from .vqvae import MultiScaleVQVAE, VQVAEConfig, save_vqvae, load_vqvae, lookup
 from .var import NextScaleTransformer, VARConfig, generate
 from .tsg import ThermalStructuralGuidance
@@ -22,13 +22,13 @@ from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
 
 # %% auto #0
-__all__ = ['CONFIGS', 'MAX_LR_PIXELS', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'RealIISR', 'InputImageError',
-           'super_resolve', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
+__all__ = ['CONFIGS', 'MAX_LR_PIXELS', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet', 'RealIISR',
+           'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
 class TrainConfig:
-    "Optimisation settings of both training stages."
+    "Optimisation settings of the training stages (0: prior, 1: tokenizer, 2: transformer, 3: fidelity path)."
     lr: float = 1e-3
     weight_decay: float = 0.05
     betas: tuple = (0.9, 0.95)
@@ -36,10 +36,17 @@ class TrainConfig:
     steps: int = 2000
     warmup: int = 100
     grad_clip: float = 1.0
-    amp: bool = True                 # bf16 autocast (CPU with AMX/AVX-512 or GPU)
+    amp: bool = True                 # bf16 autocast where it is fast: GPUs, CPUs with AVX-512/AMX (not plain AVX2)
     vq_steps: int = 1800
     vq_batch_size: int = 32
     vq_lr: float = 2e-3
+    prior_steps: int = 0             # stage 0, the regression prior (configurations with prior='regression')
+    prior_batch_size: int = 16
+    prior_hr_size: int = 64
+    prior_lr: float = 1e-3
+    fid_steps: int = 0               # stage 3, the fidelity path on the transformer's own tokens (vqvae.fidelity=True)
+    fid_lr: float = 1e-3
+    pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
     seed: int = 0
 
 @dataclass
@@ -59,13 +66,18 @@ class RealIISRConfig:
     cac_rank: int = 8
     cac_on_inputs: bool = False           # released: CAC only when decoding; True also adapts the teacher-forcing inputs
     pixel_loss: str = 'argmax'            # released: SR decoded from argmax tokens; 'st_softmax' / 'soft' reach the transformer
-    decode: str = 'greedy'                # default decoding of super_resolve: 'greedy' (released), 'sample' or 'expected' 
+    decode: str = 'greedy'                # default decoding of super_resolve: 'greedy' (released), 'sample' or 'expected'
     lambda_mse: float = 0.2
     lambda_toc: float = 0.8
     toc_patch: int = 8
     toc_neighbours: int = 8
     toc_min_gap: float = 0.1
     toc_reduction: str = 'released'       # λ2 = 0.8 was tuned with the released reduction (notebook 07)
+    prior: str | None = None              # None: tokens code the HR image (paper); 'regression': tokens code HR − prior(LR)
+    prior_channels: int = 64
+    prior_blocks: int = 8
+    fidelity: float = 0.0                 # default weight w of the decoder's fidelity path (needs vqvae.fidelity)
+    adain: bool = True                    # AdaIN intensity correction of the SR (released); off for a regression prior
     train: TrainConfig = field(default_factory=TrainConfig)
 
     @property
@@ -84,7 +96,7 @@ class RealIISRConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> 'RealIISRConfig':
-        "Config from `to_dict`'s output (unknown keys are an error)."
+        "Config from `to_dict`'s output (unknown keys are an error; keys added since the file was written take their defaults)."
         d = dict(d)
         sub = dict(vqvae=VQVAEConfig, var=VARConfig, train=TrainConfig)
         for k, c in sub.items():
@@ -92,7 +104,16 @@ class RealIISRConfig:
         return cls(**d)
 
 def _tiny() -> RealIISRConfig:
-    return RealIISRConfig(var=VARConfig(depth=4, head='codebook', cond_inject=True),
+    pn = (1, 2, 3, 4, 6, 8, 11, 16)
+    return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn, base_channels=16,
+                                            lowpass=False, fidelity=True),
+                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
+                          prior='regression', fidelity=1.0, adain=False, decode='expected',
+                          train=TrainConfig(batch_size=8, steps=1500, vq_steps=1500, vq_batch_size=16, prior_steps=3000,
+                                            fid_steps=600, pool=6000))
+
+def _tiny_v1() -> RealIISRConfig:
+    return RealIISRConfig(name='tiny-v1', var=VARConfig(depth=4, head='codebook', cond_inject=True),
                           train=TrainConfig(batch_size=8, steps=1800, vq_steps=1200))
 
 def _base() -> RealIISRConfig:
@@ -109,7 +130,7 @@ def _paper() -> RealIISRConfig:
                           train=TrainConfig(lr=5e-5, weight_decay=5e-2, betas=(0.9, 0.95), batch_size=4, steps=10_000, warmup=500,
                                             vq_steps=50_000, vq_batch_size=8, vq_lr=2e-4))
 
-CONFIGS = {'tiny': _tiny, 'base': _base, 'paper': _paper}
+CONFIGS = {'tiny': _tiny, 'tiny-v1': _tiny_v1, 'base': _base, 'paper': _paper}
 
 def _parse_value(v: str):
     "A command-line string as bool, int, float, tuple or str."
@@ -147,13 +168,38 @@ def adain(x_B1HW, ref_B1HW, eps: float = 1e-6) -> torch.Tensor:
     mr, sr = ref_B1HW.mean((-2, -1), keepdim=True), ref_B1HW.std((-2, -1), keepdim=True)
     return ((x_B1HW - mx) / (sx + eps) * sr + mr).clamp(0, 1)
 
+class ResidualSRNet(nn.Module):
+    "Regression CNN: bicubic ×scale plus a residual from residual blocks at LR resolution and pixel shuffle."
+    def __init__(self, scale: int = 4, channels: int = 64, blocks: int = 8):
+        super().__init__()
+        self.scale, self.channels, self.n_blocks = scale, channels, blocks
+        self.head = nn.Conv2d(1, channels, 3, padding=1)
+        self.body = nn.ModuleList([nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
+                                                 nn.Conv2d(channels, channels, 3, padding=1)) for _ in range(blocks)])
+        self.tail = nn.Sequential(nn.Conv2d(channels, scale * scale, 3, padding=1), nn.PixelShuffle(scale))
+        nn.init.zeros_(self.tail[0].weight); nn.init.zeros_(self.tail[0].bias)
+
+    def forward(self, lr_B1hw):
+        x = as_batch(lr_B1hw)
+        h = self.head(x)
+        r = h
+        for b in self.body: r = r + 0.1 * b(r)
+        return F.interpolate(x, scale_factor=self.scale, mode='bicubic', align_corners=False) + self.tail(r + h)
+
+    @torch.no_grad()
+    def super_resolve(self, lr, **_) -> torch.Tensor:
+        "SR of a whole LR image (fully convolutional, no tiles), clipped to [0, 1]."
+        return self(lr.to(next(self.parameters()).device)).clamp(0, 1).cpu()
+
 class RealIISR(nn.Module):
-    "Real-IISR-lite: frozen VQ-VAE + next-scale transformer with [LR | TSG | start] prefix + CAC decoding + CE/MSE/TOC."
+    "Real-IISR-lite: [regression prior +] frozen VQ-VAE + next-scale transformer with [LR | TSG | start] prefix + CAC + CE/MSE/TOC."
     def __init__(self, config: RealIISRConfig | None = None, vqvae: MultiScaleVQVAE | None = None):
         super().__init__()
         self.config = cfg = config or get_config('tiny')
         self.vqvae = (vqvae or MultiScaleVQVAE(cfg.vqvae)).eval().requires_grad_(False)
         if self.vqvae.config.patch_nums != cfg.var.patch_nums: raise ValueError("tokenizer and transformer patch_nums differ")
+        if cfg.prior not in (None, 'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
+        self.prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks).eval().requires_grad_(False) if cfg.prior else None
         self.var = NextScaleTransformer(cfg.var)
         self.var.use_codebook(self.vqvae.codebook)
         D = cfg.var.embed_dim
@@ -163,21 +209,45 @@ class RealIISR(nn.Module):
 
     def train(self, mode: bool = True):
         super().train(mode); self.vqvae.eval()
+        if self.prior is not None: self.prior.eval()
         return self
 
     def trainable_parameters(self):
-        "The parameters trained in stage 2 (everything but the frozen tokenizer)."
-        return [p for n, p in self.named_parameters() if not n.startswith('vqvae.')]
+        "The parameters trained in stage 2 (everything but the frozen tokenizer and prior)."
+        return [p for n, p in self.named_parameters() if not n.startswith(('vqvae.', 'prior.'))]
 
     def parameter_counts(self) -> dict:
         "Number of parameters per component."
-        parts = dict(vqvae=self.vqvae, transformer=self.var, tsg=self.tsg, cac=self.cac)
+        parts = dict(prior=self.prior, vqvae=self.vqvae, transformer=self.var, tsg=self.tsg, cac=self.cac)
         return {k: sum(p.numel() for p in m.parameters()) if m is not None else 0 for k, m in parts.items()}
 
-    def condition(self, lr_B1hw):
+    def prior_image(self, lr_B1hw) -> torch.Tensor:
+        "The image the tokens refine (B, 1, H, W): the regression prior of the LR frame, or bicubic without one."
+        lr = as_batch(lr_B1hw)
+        if self.prior is None: return F.interpolate(lr, scale_factor=self.config.scale, mode='bicubic', align_corners=False)
+        return self.prior(lr.to(self.prior.head.weight.dtype))
+
+    def guide_image(self, lr_B1hw, prior_B1HW) -> torch.Tensor:
+        "The fidelity path's guide (B, 2, H, W): the prior and the bicubic upsampling of the LR frame."
+        up = F.interpolate(as_batch(lr_B1hw), scale_factor=self.config.scale, mode='bicubic', align_corners=False)
+        return torch.cat([prior_B1HW, up.to(prior_B1HW.dtype)], 1)
+
+    def decode_fhat(self, f_hat_BChw, lr_B1hw, prior_B1HW=None, w: float = 0.0) -> torch.Tensor:
+        "SR image (not clipped) from a latent map: [prior +] decoder(f̂), with the fidelity path at weight w."
+        if self.prior is None: return self.vqvae.fhat_to_img(f_hat_BChw)
+        p = self.prior_image(lr_B1hw) if prior_B1HW is None else prior_B1HW
+        guide = self.guide_image(lr_B1hw, p) if w else None
+        return p + self.vqvae.fhat_to_img(f_hat_BChw, guide, w)
+
+    def token_target(self, lr_B1hw, hr_B1HW) -> torch.Tensor:
+        "What the tokenizer codes: HR, or HR − prior with a regression prior."
+        return hr_B1HW if self.prior is None else hr_B1HW - self.prior_image(lr_B1hw)
+
+    def condition(self, lr_B1hw, prior_B1HW=None):
         "LR-only computations: (prefix (B, P, D), AdaLN condition (B, D), adapted codebook (B, V, C) or None)."
         lr = as_batch(lr_B1hw)
-        lr_BND = self.var.lr_tokens(lr)
+        if self.prior is not None and prior_B1HW is None: prior_B1HW = self.prior_image(lr)
+        lr_BND = self.var.lr_tokens(lr if self.prior is None else prior_B1HW)     # the LR condition is read from the prior
         extra = self.tsg(lr, lr_BND) if self.tsg is not None else None
         prefix_BPD, cond_BD = self.var.build_prefix(lr, extra, lr_BND=lr_BND)
         cb_BVC = None
@@ -186,7 +256,7 @@ class RealIISR(nn.Module):
             cb_BVC = self.cac(self.vqvae.codebook, g)
         return prefix_BPD, cond_BD, cb_BVC
 
-    def decode_logits(self, logits_BLV, codebook=None) -> torch.Tensor:
+    def decode_logits(self, logits_BLV, codebook=None, lr_B1hw=None, prior_B1HW=None) -> torch.Tensor:
         "SR image (B, 1, H, W) decoded from teacher-forced logits: argmax codes (straight-through softmax if configured)."
         pn, cb = self.config.vqvae.patch_nums, (self.vqvae.codebook if codebook is None else codebook)
         mode = self.config.pixel_loss
@@ -199,7 +269,8 @@ class RealIISR(nn.Module):
             codes = lookup(cb, logits_BLV.argmax(-1))
             if mode == 'st_softmax': codes = codes + soft - soft.detach()
         splits = torch.split(codes, [p * p for p in pn], 1)
-        return self.vqvae.fhat_to_img(self.vqvae.codes_to_fhat(splits))
+        f_hat = self.vqvae.codes_to_fhat(splits)
+        return self.vqvae.fhat_to_img(f_hat) if self.prior is None else self.decode_fhat(f_hat, lr_B1hw, prior_B1HW)
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
@@ -209,17 +280,18 @@ class RealIISR(nn.Module):
     def loss(self, lr_B1hw, hr_B1HW) -> tuple[torch.Tensor, dict]:
         "Training objective CE + λ1·MSE + λ2·TOC (λ2 = 0 without TOC) on one batch; returns (loss, parts)."
         cfg = self.config
-        prefix_BPD, cond_BD, cb = self.condition(lr_B1hw)
-        with torch.no_grad(): idx_list = self.vqvae.img_to_idx(hr_B1HW)
+        with torch.no_grad(): p = self.prior_image(lr_B1hw) if self.prior is not None else None
+        prefix_BPD, cond_BD, cb = self.condition(lr_B1hw, p)
+        with torch.no_grad(): idx_list = self.vqvae.img_to_idx(hr_B1HW if p is None else hr_B1HW - p)
         x_BLC = self.vqvae.idx_to_var_input(idx_list, cb if cfg.cac_on_inputs else None)
         logits = self.var(lr_B1hw, x_BLC, prefix=(prefix_BPD, cond_BD))
         gt_BL = torch.cat(idx_list, 1)
         ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), gt_BL.reshape(-1))
         pixel_has_grad = cfg.pixel_loss in ('st_softmax', 'soft') or cb is not None
         if cfg.lambda_mse == 0 and (cfg.lambda_toc == 0 or not cfg.use_toc): pixel_has_grad = False
-        if pixel_has_grad: sr = self.decode_logits(logits, cb).float()
+        if pixel_has_grad: sr = self.decode_logits(logits, cb, lr_B1hw, p).float()
         else:
-            with torch.no_grad(): sr = self.decode_logits(logits.detach(), cb).float()
+            with torch.no_grad(): sr = self.decode_logits(logits.detach(), cb, lr_B1hw, p).float()
         lam_toc = cfg.lambda_toc if cfg.use_toc else 0.0
         loss, parts = total_loss(ce, sr, hr_B1HW.float(), cfg.lambda_mse, lam_toc, patch_size=cfg.toc_patch,
                                  neighbours=cfg.toc_neighbours, min_hr_gap=cfg.toc_min_gap, reduction=cfg.toc_reduction)
@@ -233,14 +305,22 @@ class RealIISR(nn.Module):
 
     @torch.no_grad()
     def generate_tiles(self, lr_B1hw, greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0,
-                       seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None) -> dict:
-        "Generate SR for a batch of LR tiles of the model's tile size: {'image', 'idx', optional 'intermediates'}."
+                       seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
+                       prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0) -> dict:
+        "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy'}."
         lr = as_batch(lr_B1hw)
-        if decode is None: decode = self.config.decode if greedy else 'sample' 
-        prefix_BPD, cond_BD, cb = self.condition(lr)
-        return generate(self.var, self.vqvae, lr, prefix=(prefix_BPD, cond_BD), greedy=greedy, top_k=top_k, top_p=top_p,
-                        temperature=temperature, seed=seed, codebook=cb, input_codebook=cb if self.config.cac_on_inputs else None,
-                        intermediates=intermediates, on_scale=on_scale, decode=decode)
+        if decode is None: decode = self.config.decode if greedy else 'sample'
+        w = self.config.fidelity if fidelity is None else fidelity
+        p = self.prior_image(lr) if self.prior is not None and prior_B1HW is None else prior_B1HW
+        prefix_BPD, cond_BD, cb = self.condition(lr, p)
+        out = generate(self.var, self.vqvae, lr, prefix=(prefix_BPD, cond_BD), greedy=greedy, top_k=top_k, top_p=top_p,
+                       temperature=temperature, seed=seed, codebook=cb, input_codebook=cb if self.config.cac_on_inputs else None,
+                       intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False, uncertainty=uncertainty)
+        if image:
+            out['image'] = self.decode_fhat(out['fhat'], lr, p, w).clamp(0, 1)
+            if intermediates: out['intermediates'] = [self.decode_fhat(f, lr, p, w).clamp(0, 1) for f in out['fhat_steps']]
+        return out
+
 
 # %% ../nbs/08_model.ipynb #16825498
 class InputImageError(ValueError):
@@ -248,36 +328,91 @@ class InputImageError(ValueError):
 
 MAX_LR_PIXELS = 4_000_000
 
+def _tile_starts(n: int, tile: int, stride: int, align: int) -> list[int]:
+    "Tile starts covering [0, n) (n ≥ tile, both multiples of `align`), each a multiple of `align`, the last flush with the end."
+    if n <= tile: return [0]
+    return sorted({min(s // align * align, n - tile) for s in range(0, n - tile, stride)} | {n - tile})
+
+def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, tile: int = 48, halo: int = 6) -> torch.Tensor:
+    "decode_fhat of a large latent map in overlapping latent tiles (bounded memory); exact away from the tile borders."
+    Hl, Wl = f_hat_BCHW.shape[-2:]
+    if Hl <= tile + 2 * halo and Wl <= tile + 2 * halo: return model.decode_fhat(f_hat_BCHW, lr_B1hw, prior_B1HW, w)
+    d, s = model.config.vqvae.downsample, model.config.scale       # HR pixels per latent cell, per LR pixel
+    out = torch.zeros(f_hat_BCHW.shape[0], 1, Hl * d, Wl * d, dtype=f_hat_BCHW.dtype, device=f_hat_BCHW.device)
+    for y in range(0, Hl, tile):
+        for x in range(0, Wl, tile):
+            y0, x0, y1, x1 = max(0, y - halo), max(0, x - halo), min(Hl, y + tile + halo), min(Wl, x + tile + halo)
+            r = d // s                                                # LR pixels per latent cell
+            sr = model.decode_fhat(f_hat_BCHW[..., y0:y1, x0:x1], lr_B1hw[..., y0 * r:y1 * r, x0 * r:x1 * r],
+                                   None if prior_B1HW is None else prior_B1HW[..., y0 * d:y1 * d, x0 * d:x1 * d], w)
+            out[..., y * d:min(y + tile, Hl) * d, x * d:min(x + tile, Wl) * d] = \
+                sr[..., (y - y0) * d:(min(y + tile, Hl) - y0) * d, (x - x0) * d:(min(x + tile, Wl) - x0) * d]
+    return out
+
 @torch.no_grad()
-def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | None = None, adain_correction: bool = True,
+def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | None = None, adain_correction: bool | None = None,
                   greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
-                  decode: str | None = None):
-    "×scale SR of an LR image (B,1,h,w) of any size: tiled generation, feathered blending, optional AdaIN; returns SR (and per-scale images)."
+                  decode: str | None = None, fidelity: float | None = None, uncertainty: bool = False):
+    "×scale SR of an LR image (B,1,h,w) of any size: tokens per tile, latent maps blended, one decode; returns SR [, per-scale images] [, uncertainty]."
     x = as_batch(lr)
+    cfg = model.config
     dev = next(model.var.parameters()).device
     if not torch.isfinite(x).all(): raise InputImageError("the LR image contains NaN/inf values")
     if x.min() < -1e-3 or x.max() > 1 + 1e-3: raise InputImageError(f"LR values must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]")
     h, w = x.shape[-2:]
     if min(h, w) < 8: raise InputImageError(f"LR image {h}x{w} is too small (need at least 8x8 pixels)")
     if h * w > max_pixels: raise InputImageError(f"LR image {h}x{w} has {h*w:,} pixels, more than the limit of {max_pixels:,}")
-    tile = tile or model.config.lr_size
-    if tile != model.config.lr_size: raise InputImageError(f"tile must be the model's LR tile size {model.config.lr_size}")
-    overlap = tile // 4 if overlap is None else overlap
+    t, s, G = cfg.lr_size, cfg.scale, cfg.var.grid
+    tile = tile or t
+    if tile != t: raise InputImageError(f"tile must be the model's LR tile size {t}")
+    a = max(1, t // G)                                           # LR pixels per latent cell: tiles start on the latent grid
+    overlap = (t // 4 if overlap is None else overlap) // a * a
+    wfid = cfg.fidelity if fidelity is None else fidelity
+    if adain_correction is None: adain_correction = cfg.adain
     was = model.training; model.eval()
-    def fn(t_B1tt):
-        out = model.generate_tiles(t_B1tt.to(dev), greedy, top_k, top_p, temperature, seed, intermediates, decode=decode)
-        ims = [out['image']] + (out['intermediates'] if intermediates else [])
-        return torch.cat(ims, 1).float().cpu()
-    res = tiled_apply(fn, x.clamp(0, 1), tile, overlap, model.config.scale, batch_size, progress)
+    xp = x.clamp(0, 1).to(dev)
+    ph, pw = max(t, -(-h // a) * a) - h, max(t, -(-w // a) * a) - w          # pad to ≥ one tile, to whole latent cells
+    if ph or pw: xp = F.pad(xp, (0, pw, 0, ph), mode='reflect' if ph < h and pw < w else 'replicate')
+    B, _, H, W = xp.shape
+    p = model.prior_image(xp) if model.prior is not None else None
+    ys, xs = _tile_starts(H, t, max(a, t - overlap), a), _tile_starts(W, t, max(a, t - overlap), a)
+    wgt = feather_weights(G, overlap // a).to(dev)
+    C, K = cfg.vqvae.latent_dim, len(cfg.vqvae.patch_nums)
+    n_maps = 1 + (K if intermediates else 0)
+    acc = torch.zeros(n_maps, B, C, H // a, W // a, device=dev)
+    ent = torch.zeros(B, 1, H // a, W // a, device=dev) if uncertainty else None
+    norm = torch.zeros(B, 1, H // a, W // a, device=dev)
+    jobs = [(b, y, q) for b in range(B) for y in ys for q in xs]
+    for k in range(0, len(jobs), batch_size):
+        chunk = jobs[k:k + batch_size]
+        lr_t = torch.stack([xp[b, :, y:y + t, q:q + t] for b, y, q in chunk])
+        p_t = None if p is None else torch.stack([p[b, :, y * s:(y + t) * s, q * s:(q + t) * s] for b, y, q in chunk])
+        out = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, seed, intermediates, decode=decode, prior_B1HW=p_t,
+                                   image=False, uncertainty=3 if uncertainty else 0)
+        maps = [out['fhat']] + (out['fhat_steps'] if intermediates else [])
+        for j, (b, y, q) in enumerate(chunk):
+            ya, qa = y // a, q // a
+            for m, f in enumerate(maps): acc[m, b, :, ya:ya + G, qa:qa + G] += f[j] * wgt
+            if uncertainty: ent[b, :, ya:ya + G, qa:qa + G] += out['entropy'][j] * wgt
+            norm[b, :, ya:ya + G, qa:qa + G] += wgt
+        if progress is not None: progress(min(k + batch_size, len(jobs)), len(jobs))
+    f_maps = acc / norm
+    imgs = [_decode_tiled(model, f, xp, p, wfid)[..., :h * s, :w * s].clamp(0, 1).float().cpu() for f in f_maps]
     model.train(was)
-    sr = res[:, :1]
-    ref = F.interpolate(x, scale_factor=model.config.scale, mode='bicubic', align_corners=False).clamp(0, 1)
-    if adain_correction: sr = adain(sr, ref)
-    if not intermediates: return sr
-    return sr, [res[:, k:k + 1] for k in range(1, res.shape[1])]
+    sr = imgs[0]
+    if adain_correction:
+        ref = F.interpolate(x, scale_factor=s, mode='bicubic', align_corners=False).clamp(0, 1)
+        sr = adain(sr, ref)
+    res = [sr]
+    if intermediates: res.append(imgs[1:])
+    if uncertainty:
+        u = F.interpolate(ent / norm, scale_factor=s * a, mode='bilinear', align_corners=False)
+        res.append(u[..., :h * s, :w * s].float().cpu())
+    return res[0] if len(res) == 1 else tuple(res)
 
 RealIISR.super_resolve = super_resolve
+
 
 # %% ../nbs/08_model.ipynb #241b0e21
 def _write_json_atomic(obj, path: Path):
@@ -344,7 +479,9 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
         lr = as_batch(lr_tile)[:1]
         with torch.no_grad():
             thumbs.update(lr=lr, heat=heat_map(lr), edge=edge_map(lr))
-            if model.tsg is not None: thumbs['gate'] = model.tsg(lr, model.var.lr_tokens(lr), return_maps=True)[1]['W'].mean(1)
+            if model.tsg is not None:
+                cond_img = lr if model.prior is None else model.prior_image(lr)
+                thumbs['gate'] = model.tsg(lr, model.var.lr_tokens(cond_img), return_maps=True)[1]['W'].mean(1)
             out = model.generate_tiles(lr, intermediates=True)
             K = len(out['intermediates'])
             thumbs.update(s1=out['intermediates'][1], s2=out['intermediates'][K // 2], s3=out['intermediates'][K - 1], sr=out['image'])

@@ -8,7 +8,7 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/train.html.md"""
 
 # %% ../nbs/09_train.ipynb #bde2ab56
 from __future__ import annotations
-import json, math, os, random, subprocess, sys, time
+import hashlib, json, math, os, random, subprocess, sys, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
@@ -16,21 +16,30 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import ConcatDataset
-from .core import as_batch, seed_everything, pick_device, save_tensors_atomic, load_tensors
+from .core import as_batch, seed_everything, pick_device, save_tensors_atomic, load_tensors, bf16_is_fast, cache_dir
 from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, ThermalCropDataset, tno_root,
-                                tno_split, TNO_TRIM)
+                                tno_split, TNO_TRIM, DEGRADATION_KINDS)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
-from .model import RealIISR, RealIISRConfig, get_config, save_pretrained
+from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained
 
 # %% auto #0
-__all__ = ['make_datasets', 'hr_crops_for', 'batch_indices', 'stack_items', 'collate', 'StepBatches', 'save_training_state',
-           'load_training_state', 'setup_distributed', 'git_commit', 'validate', 'TrainingDivergedError',
-           'make_optimizer', 'fit', 'micro_config', 'micro_data', 'ResidualSRNet', 'fit_regression', 'save_regression',
-           'load_regression', 'train']
+__all__ = ['make_datasets', 'hr_crops_for', 'PairPool', 'batch_indices', 'stack_items', 'collate', 'StepBatches', 'step_loader',
+           'save_training_state', 'load_training_state', 'setup_distributed', 'git_commit', 'validate',
+           'TrainingDivergedError', 'make_optimizer', 'fit', 'micro_config', 'micro_data', 'fidelity_weight',
+           'fit_fidelity', 'fit_regression', 'save_regression', 'load_regression', 'twin_steps', 'train']
 
 # %% ../nbs/09_train.ipynb #0e96f948
-def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32):
+def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
+                  pool_hr_size: int | None = None):
     "(train, validation) LR/HR datasets for a data spec: 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, or 'flir:PATH'."
+    if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
+        ph = max(hr_size, pool_hr_size or hr_size)
+        src, val = make_datasets(data, ph, scale, seed, n_val)
+        spec = data if data in ('synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
+        if spec == 'auto': spec = 'tno+synthetic' if tno_root() is not None else 'synthetic'
+        spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
+        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc', crop=hr_size if hr_size < ph else None, scale=scale,
+                        seed=seed), val
     syn = lambda n, s, aug=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=aug, frame_size=max(256, hr_size))
     if data == 'auto': data = 'tno+synthetic' if tno_root() is not None else 'synthetic'
     if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, False)
@@ -61,6 +70,51 @@ def hr_crops_for(dataset, hr_size: int, seed: int = 0):
         else: out.append(ThermalCropDataset(None, hr_size, length=len(d), seed=seed + 1, frame_size=max(256, hr_size)))
     return out[0] if len(out) == 1 else ConcatDataset(out)
 
+# %% ../nbs/09_train.ipynb #dde4d99f
+def _dihedral(x: torch.Tensor, t: int) -> torch.Tensor:
+    "One of the 8 flips/rotations of the last two dimensions (t in 0..7)."
+    if t & 4: x = x.transpose(-2, -1)
+    if t & 2: x = x.flip(-2)
+    if t & 1: x = x.flip(-1)
+    return x
+
+class PairPool(torch.utils.data.Dataset):
+    "The first `n` pairs of an LR/HR dataset, made once and cached on disk; item i: pair i mod n, a dihedral variant, optionally a sub-crop."
+    def __init__(self, source, n: int, key: str, crop: int | None = None, scale: int = 4, length: int | None = None,
+                 seed: int = 0, folder=None, progress: bool = True):
+        self.n, self.crop, self.scale, self.seed = n, crop, scale, seed
+        self.length = length or 100 * n
+        path = Path(folder or cache_dir()/'pools')/f'{key}-n{n}.safetensors'
+        if path.exists(): t, _ = load_tensors(path)
+        else:
+            items = []
+            it = range(n)
+            if progress:
+                from tqdm.auto import tqdm
+                it = tqdm(it, desc=f'pair pool {key} (once)')
+            for i in it: items.append(source[i])
+            t = dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),   # 8-bit LR: exact
+                     hr=torch.stack([x['hr'].to(torch.float16) for x in items]),
+                     kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1 for x in items]))
+            save_tensors_atomic(t, path, dict(key=key, n=n))
+        self.lr, self.hr, self.kind = t['lr'], t['hr'], t['kind']
+        self.path = path
+
+    def __len__(self): return self.length
+
+    def __getitem__(self, i):
+        if not 0 <= i < self.length: raise IndexError(i)
+        j, g = i % self.n, torch.Generator().manual_seed(self.seed * 1_000_003 + i)
+        lr, hr = self.lr[j].float() / 255, self.hr[j].float()
+        if self.crop:                                                  # an aligned sub-crop of crop HR pixels
+            s, c = self.scale, self.crop // self.scale
+            y, x = (int(torch.randint(0, lr.shape[-2] - c + 1, (1,), generator=g)), int(torch.randint(0, lr.shape[-1] - c + 1, (1,), generator=g)))
+            lr, hr = lr[..., y:y + c, x:x + c], hr[..., y * s:(y + c) * s, x * s:(x + c) * s]
+        t = int(torch.randint(0, 8, (1,), generator=g))
+        k = int(self.kind[j])
+        return dict(lr=_dihedral(lr, t), hr=_dihedral(hr, t), kind=DEGRADATION_KINDS[k] if k >= 0 else 'unknown', index=i)
+
+
 # %% ../nbs/09_train.ipynb #126a5c6e
 def batch_indices(n: int, batch_size: int, seed: int, step: int, rank: int = 0, world: int = 1) -> list[int]:
     "This rank's indices for `step`: a random global batch of batch_size·world distinct items, seeded by (seed, step)."
@@ -86,6 +140,15 @@ class StepBatches(torch.utils.data.Sampler):
         for step in range(self.start, self.steps): yield batch_indices(n, bs, seed, step, self.rank, self.world)
     def __len__(self): return self.steps - self.start
 
+def step_loader(dataset, batch_size: int, seed: int, start: int, steps: int, rank: int = 0, world: int = 1,
+                num_workers: int | None = None, device=None):
+    "A DataLoader yielding the batches of steps start…steps-1 in their exact order (workers: 1 on a CPU, more on a GPU)."
+    dev = torch.device(device) if device else torch.device('cpu')
+    if num_workers is None: num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else min(1, (os.cpu_count() or 1) - 1)
+    return torch.utils.data.DataLoader(dataset, batch_sampler=StepBatches(len(dataset), batch_size, seed, start, steps, rank, world),
+                                       num_workers=num_workers, collate_fn=stack_items, persistent_workers=False)
+
+
 # %% ../nbs/09_train.ipynb #e4c2f541
 def _rng_state() -> tuple[dict, dict]:
     t = {'rng.torch': torch.get_rng_state()}
@@ -104,9 +167,11 @@ def _set_rng_state(t: dict, j: dict):
     import ast
     random.setstate(ast.literal_eval(j['python']))
 
-def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dict | None = None) -> Path:
-    "Checkpoint for exact resume: trainable weights, optimiser tensors, RNG states; step and scheduler in metadata."
-    tensors = {f'model.{k}': v for k, v in model.state_dict().items() if not k.startswith('vqvae.')}
+def _stage2_keys(k: str) -> bool: return not k.startswith(('vqvae.', 'prior.'))
+
+def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dict | None = None, keys=_stage2_keys) -> Path:
+    "Checkpoint for exact resume: the weights `keys` selects, optimiser tensors, RNG states; step and scheduler in metadata."
+    tensors = {f'model.{k}': v for k, v in model.state_dict().items() if keys(k)}
     osd = opt.state_dict()
     for pid, st in osd['state'].items():
         for k, v in st.items():
@@ -151,17 +216,18 @@ def git_commit() -> str:
 # %% ../nbs/09_train.ipynb #0a3f4314
 @torch.no_grad()
 def validate(model: RealIISR, val_ds, batch_size: int = 32) -> dict:
-    "Mean PSNR/SSIM of generation (the model's default decoding) and of bicubic on the validation tiles."
+    "Mean PSNR/SSIM of generation (the model's default decoding), of bicubic and of the prior (if any) on the validation tiles."
     from realiisr_lite.metrics import psnr, ssim, bicubic_upscale
     was = model.training; model.eval()
     dev = next(model.var.parameters()).device
-    res = dict(psnr=[], ssim=[], bicubic_psnr=[], bicubic_ssim=[])
+    res = dict(psnr=[], ssim=[], bicubic_psnr=[], bicubic_ssim=[], prior_psnr=[])
     cb = 4 if model.config.hr_size >= 19 else 0          # tiny test tiles are too small for the border crop + SSIM window
     for k in range(0, len(val_ds), batch_size):
         b = collate(val_ds, range(k, min(k + batch_size, len(val_ds))))
         sr = model.generate_tiles(b['lr'].to(dev))['image'].float().cpu()
         bic = bicubic_upscale(b['lr'], model.config.scale)
         res['psnr'].append(psnr(sr, b['hr'], cb)); res['bicubic_psnr'].append(psnr(bic, b['hr'], cb))
+        if model.prior is not None: res['prior_psnr'].append(psnr(model.prior_image(b['lr'].to(dev)).clamp(0, 1).cpu(), b['hr'], cb))
         if model.config.hr_size - 2 * cb >= 11: res['ssim'].append(ssim(sr, b['hr'], cb)); res['bicubic_ssim'].append(ssim(bic, b['hr'], cb))
     model.train(was)
     return {k: float(torch.cat(v).mean()) for k, v in res.items() if v}
@@ -202,10 +268,8 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
     if progress and rank == 0:
         from tqdm.auto import tqdm
         bar = tqdm(total=tc.steps, initial=start, desc=f'stage 2 ({model.config.name})')
-    amp = tc.amp and dev.type in ('cpu', 'cuda')
-    if num_workers is None: num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else 0
-    loader = torch.utils.data.DataLoader(train_ds, batch_sampler=StepBatches(len(train_ds), tc.batch_size, tc.seed, start, tc.steps, rank, world),
-                                         num_workers=num_workers, collate_fn=stack_items, persistent_workers=False)
+    amp = tc.amp and bf16_is_fast(dev)
+    loader = step_loader(train_ds, tc.batch_size, tc.seed, start, tc.steps, rank, world, num_workers, dev)
     t0, last_good = time.time(), start
     for step, b in zip(range(start, tc.steps), loader):
         lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
@@ -241,105 +305,185 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
 # %% ../nbs/09_train.ipynb #a587225f
 def micro_config(**overrides) -> RealIISRConfig:
     "A very small configuration for tests and demos (trains a step in milliseconds)."
-    base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.base_channels': 8, 'vqvae.codebook_size': 32, 'vqvae.latent_dim': 8,
-            'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8, 'tsg_heads': 2,
-            'train.batch_size': 4, 'train.warmup': 2, 'train.amp': False, 'train.lr': 1e-3}
+    base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.downsample': 4, 'vqvae.base_channels': 8, 'vqvae.codebook_size': 32,
+            'vqvae.latent_dim': 8, 'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8, 'tsg_heads': 2,
+            'prior_channels': 8, 'prior_blocks': 1, 'train.batch_size': 4, 'train.warmup': 2, 'train.amp': False, 'train.lr': 1e-3,
+            'train.prior_steps': 4, 'train.prior_batch_size': 4, 'train.prior_hr_size': 16, 'train.fid_steps': 4}
     return get_config('tiny', {**base, **overrides})
 
 def micro_data(seed: int = 0):
     "Tiny synthetic LR/HR datasets (16-px HR tiles) for tests."
     return SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8), SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False)
 
+# %% ../nbs/09_train.ipynb #89abfb16
+def _fid_keys(k: str) -> bool: return k.startswith('vqvae.fidelity.')
+
+def fidelity_weight(seed: int, step: int) -> float:
+    "The fidelity weight w of a stage-3 step: 1 on even steps, uniform in [0, 1] on odd ones (a pure function of (seed, step))."
+    if step % 2 == 0: return 1.0
+    return float(torch.rand((), generator=torch.Generator().manual_seed(seed * 1_000_003 + step)))
+
+def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
+                 progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
+                 decode: str | None = None, stop_after: int | None = None) -> list[dict]:
+    "Stage 3: train the decoder's fidelity path on the transformer's own generated tokens (everything else frozen), L1 loss."
+    tc = model.config.train
+    steps = tc.fid_steps if steps is None else steps
+    fid = model.vqvae.fidelity
+    if fid is None: raise ValueError("this configuration has no fidelity path (set vqvae.fidelity=True)")
+    dev = torch.device(device) if device else pick_device()
+    model.to(dev).eval()
+    fid.requires_grad_(True)
+    params = list(fid.parameters())
+    opt = torch.optim.AdamW(params, lr=tc.fid_lr, weight_decay=0.0, betas=tuple(tc.betas))
+    warm = max(1, min(50, steps // 10))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1., (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    seed, start, hist = tc.seed + 3, 0, []
+    state_path = Path(out)/'fid_state.safetensors' if out else None
+    if resume and state_path is not None and state_path.exists():
+        m = load_training_state(state_path, model, opt, sched, dev); start, hist = m['step'], m.get('history', [])
+        print(f"stage 3: resumed from {state_path} at step {start}")
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, initial=start, desc='stage 3 (fidelity path)')
+    t0 = time.time()
+    for step, b in zip(range(start, steps), step_loader(train_ds, tc.batch_size, seed, start, steps, device=dev)):
+        lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
+        with torch.no_grad():
+            p = model.prior_image(lr_b) if model.prior is not None else None
+            f_hat = model.generate_tiles(lr_b, decode=decode, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
+        w = fidelity_weight(seed, step)
+        loss = F.l1_loss(model.decode_fhat(f_hat, lr_b, p, w).float(), hr_b.float())
+        if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+        rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
+        if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
+            rec.update({f'val_{k}': round(v, 4) for k, v in validate(model, val_ds).items()})
+        if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
+        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'val_psnr') if k in rec}, refresh=False)
+        if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
+            save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist), keys=_fid_keys)
+        if stop_after is not None and step + 1 - start >= stop_after: break
+    if bar is not None: bar.close()
+    fid.requires_grad_(False)
+    return hist
+
+
 # %% ../nbs/09_train.ipynb #710b5135
-class ResidualSRNet(nn.Module):
-    "Regression baseline: bicubic ×scale plus a residual from residual blocks at LR resolution and pixel shuffle."
-    def __init__(self, scale: int = 4, channels: int = 64, blocks: int = 8):
-        super().__init__()
-        self.scale, self.channels, self.n_blocks = scale, channels, blocks
-        self.head = nn.Conv2d(1, channels, 3, padding=1)
-        self.body = nn.ModuleList([nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
-                                                 nn.Conv2d(channels, channels, 3, padding=1)) for _ in range(blocks)])
-        self.tail = nn.Sequential(nn.Conv2d(channels, scale * scale, 3, padding=1), nn.PixelShuffle(scale))
-        nn.init.zeros_(self.tail[0].weight); nn.init.zeros_(self.tail[0].bias)
-
-    def forward(self, lr_B1hw):
-        x = as_batch(lr_B1hw)
-        h = self.head(x)
-        r = h
-        for b in self.body: r = r + 0.1 * b(r)
-        return F.interpolate(x, scale_factor=self.scale, mode='bicubic', align_corners=False) + self.tail(r + h)
-
-    @torch.no_grad()
-    def super_resolve(self, lr, **_) -> torch.Tensor:
-        "SR of a whole LR image (fully convolutional, no tiles), clipped to [0, 1]."
-        return self(lr.to(next(self.parameters()).device)).clamp(0, 1).cpu()
-
 def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
-                   progress: bool = True, device=None) -> list[dict]:
-    "Train the regression baseline with L1 on the same batches (same seed, steps, batch size) as stage 2."
+                   progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression') -> list[dict]:
+    "Train a regression CNN with L1 on step-seeded batches; resumes exactly from `state_path` if it exists."
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    bar, hist = None, []
+    start, hist = 0, []
+    if state_path is not None and Path(state_path).exists():
+        m = load_training_state(state_path, model, opt, sched, dev); start, hist = m['step'], m.get('history', [])
+    bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=steps, desc='regression baseline')
-    for step in range(steps):
-        b = collate(train_ds, batch_indices(len(train_ds), batch_size, seed, step))
+        bar = tqdm(total=steps, initial=start, desc=desc)
+    for step, b in zip(range(start, steps), step_loader(train_ds, batch_size, seed, start, steps, device=dev)):
         loss = F.l1_loss(model(b['lr'].to(dev)), b['hr'].to(dev))
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        hist.append(dict(step=step + 1, l1=loss.item()))
+        hist.append(dict(step=step + 1, l1=round(loss.item(), 6)))
         if bar is not None: bar.update(1); bar.set_postfix(l1=f'{loss.item():.4f}', refresh=False)
+        if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
+            save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist[-2000:]), keys=lambda k: True)
     if bar is not None: bar.close()
+    model.eval()
     return hist
 
 def save_regression(model: ResidualSRNet, path, meta: dict | None = None) -> Path:
-    "Save the baseline as safetensors with its hyper-parameters in the metadata."
+    "Save a regression CNN as safetensors with its hyper-parameters in the metadata."
     return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, channels=model.channels,
                                                               blocks=model.n_blocks, **(meta or {})))
 
 def load_regression(path, device='cpu') -> ResidualSRNet:
-    "Load a baseline saved by `save_regression`."
+    "Load a regression CNN saved by `save_regression`."
     t, m = load_tensors(path, device)
     if m.get('kind') != 'regression': raise ValueError(f"{path} is not a regression-baseline checkpoint")
     net = ResidualSRNet(m['scale'], m['channels'], m['blocks']); net.load_state_dict(t); net.meta = m
     return net.to(device).eval()
 
+
 # %% ../nbs/09_train.ipynb #d9f7f45d
+def twin_steps(cfg: RealIISRConfig) -> int:
+    "Steps of the regression twin (prior's batch and crop size) that see as many HR pixels as stages 0, 2 and 3 together."
+    tc = cfg.train
+    px = tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2 + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2
+    if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
+    return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
+
 def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', vqvae=None, resume: bool = True,
           regression: bool = False, progress: bool = True, val_every: int = 250, ckpt_every: int = 250,
           command: str | None = None, device=None) -> dict:
-    "Train a Real-IISR-lite model end to end (stage 1 tokenizer, stage 2 transformer); returns paths and timings."
+    "Train a Real-IISR-lite model end to end (stage 0 prior, 1 tokenizer, 2 transformer, 3 fidelity path); returns paths and timings."
     cfg = get_config(config) if isinstance(config, str) else config
     tc, out = cfg.train, Path(out)
     rank, world, dev = setup_distributed()
     dev = torch.device(device) if device else dev
     out.mkdir(parents=True, exist_ok=True)
-    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed)
+    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
+    crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
     info = dict(command=command or ' '.join(sys.argv), data=data, seed=tc.seed, commit=git_commit(), world_size=world,
                 device=str(dev), started=time.strftime('%Y-%m-%d %H:%M:%S'))
     t0 = time.time()
+    prior = None
+    if cfg.prior:                                                      # stage 0: the regression prior
+        prior_path = out/'prior.safetensors'
+        if prior_path.exists(): prior = load_regression(prior_path, dev)
+        else:
+            if world > 1: raise RuntimeError("train stages 0 and 1 in one process first, then launch stage 2 with torchrun")
+            prior_ds = crops()
+            prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+            fit_regression(prior, prior_ds, tc.prior_steps, tc.prior_batch_size, tc.prior_lr, tc.seed, progress and rank == 0, dev,
+                           state_path=out/'prior_state.safetensors', desc='stage 0 (prior)')
+            save_regression(prior, prior_path, dict(info, stage='prior', steps=tc.prior_steps, seconds=round(time.time() - t0)))
+        prior.eval().requires_grad_(False)
+        info['seconds_stage0'] = round(time.time() - t0)
+    t1 = time.time()
     vq_path = out/'vqvae.safetensors'
     if vqvae is not None: vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
-    else:
+    else:                                                              # stage 1: the tokenizer (of HR, or of HR − prior)
         if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
-        vq, vh = train_vqvae(MultiScaleVQVAE(cfg.vqvae), hr_crops_for(train_ds, cfg.hr_size, tc.seed),
-                             hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5) if val_ds is not None else None, steps=tc.vq_steps,
-                             batch_size=tc.vq_batch_size, lr=tc.vq_lr, seed=tc.seed, amp=tc.amp, progress=progress and rank == 0,
-                             device=dev, out=vq_path, meta=dict(training=dict(info, stage='vqvae')))
+        if prior is not None:
+            target = lambda b: b['hr'] - prior(b['lr'])
+            vq_train, vq_val = train_ds, val_ds
+        else: target, vq_train, vq_val = None, hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5)
+        vq, vh = train_vqvae(MultiScaleVQVAE(cfg.vqvae), vq_train, vq_val, steps=tc.vq_steps, batch_size=tc.vq_batch_size, lr=tc.vq_lr,
+                             seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0, device=dev, out=vq_path,
+                             meta=dict(training=dict(info, stage='vqvae')), target=target,
+                             batches=step_loader(vq_train, tc.vq_batch_size, tc.seed, 0, tc.vq_steps, device=dev))
         info['vqvae_val_psnr'] = vh[-1].get('val_psnr')
-    info['seconds_stage1'] = round(time.time() - t0)
+    info['seconds_stage1'] = round(time.time() - t1)
     seed_everything(tc.seed)
     model = RealIISR(cfg, vq.to(dev))
+    if prior is not None: model.prior.load_state_dict(prior.state_dict())
+    meta = dict(info, vqvae_meta=getattr(vq, 'meta', {}).get('training'))
+    t2 = time.time()
     hist = fit(model, train_ds, val_ds, out, resume=resume, progress=progress, val_every=val_every, ckpt_every=ckpt_every,
-               meta=dict(info, vqvae_meta=getattr(vq, 'meta', {}).get('training')), device=dev)
-    res = dict(model=str(out/'model'), seconds=round(time.time() - t0), final=hist[-1] if hist else None)
-    if regression and rank == 0:
-        t1 = time.time()
-        reg = ResidualSRNet(cfg.scale)
-        fit_regression(reg, train_ds, tc.steps, tc.batch_size, seed=tc.seed, progress=progress, device=dev)
-        save_regression(reg, out/'regression.safetensors', dict(info, steps=tc.steps, seconds=round(time.time() - t1)))
+               meta=meta, device=dev)
+    res = dict(model=str(out/'model'), final=hist[-1] if hist else None)
+    if tc.fid_steps and model.vqvae.fidelity is not None and rank == 0:   # stage 3: the fidelity path
+        t3 = time.time()
+        fh = fit_fidelity(model, train_ds, val_ds, out, resume=resume, progress=progress, device=dev, val_every=val_every,
+                          ckpt_every=min(ckpt_every, 100))
+        save_pretrained(model, out/'model', dict(meta, steps=tc.steps, history=hist[-20:], fid_history=fh[-20:],
+                                                 seconds_stage2=round(t3 - t2), seconds_stage3=round(time.time() - t3)))
+        res['final_stage3'] = fh[-1] if fh else None
+    res['seconds'] = round(time.time() - t0)
+    if regression and rank == 0:                                       # the twin: same data, as many HR pixels
+        t4, n = time.time(), twin_steps(cfg)
+        reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+        twin_ds = crops() if cfg.prior else train_ds
+        bs = tc.prior_batch_size if cfg.prior else tc.batch_size
+        fit_regression(reg, twin_ds, n, bs, tc.prior_lr, seed=tc.seed, progress=progress, device=dev,
+                       state_path=out/'regression_state.safetensors', desc='regression twin')
+        save_regression(reg, out/'regression.safetensors', dict(info, steps=n, batch_size=bs, seconds=round(time.time() - t4)))
         res['regression'] = str(out/'regression.safetensors')
     return res
+

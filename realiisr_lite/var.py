@@ -233,8 +233,8 @@ def sample_tokens(logits_BlV, greedy: bool = True, top_k: int = 0, top_p: float 
 def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix=None, greedy: bool = True,
              top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
              use_cache: bool = True, codebook=None, input_codebook=None, intermediates: bool = False,
-             on_scale=None, decode: str | None = None) -> dict:
-    "Generate scale by scale: returns {'image' (B,1,H,W) in [0,1], 'idx' per-scale list, optional 'intermediates'}."
+             on_scale=None, decode: str | None = None, decode_image: bool = True, uncertainty: int = 0) -> dict:
+    "Generate scale by scale: {'idx' per scale, 'fhat' (B,C,P,P), 'image' (B,1,H,W) in [0,1], optional 'intermediates', 'entropy'}."
     from realiisr_lite.vqvae import lookup
     lr = as_batch(lr_B1hw)
     pn = model.config.patch_nums
@@ -252,7 +252,7 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
         cp = model.cond_pyramid(prefix_BPD)
         first = torch.cat([prefix_BPD, model.start_tokens(B, cp)], 1)
         h = model.run_blocks(first, cond_BD, block_causal_mask(pn[:1], P).to(dev))
-        seq, pos, f_hat, idx_list, codes_out = first, 1, 0., [], []
+        seq, pos, f_hat, idx_list, codes_out, ent = first, 1, 0., [], [], []
         for si, p in enumerate(pn):
             logits = model.logits(h[:, -p * p:], cond_BD)
             if decode == 'expected':               # probability-weighted mean code: the MSE-optimal choice under the model
@@ -263,6 +263,10 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
                 idx = sample_tokens(logits, decode == 'greedy', top_k, top_p, temperature, gen)
                 code_in, code_out = lookup(cb_in, idx), lookup(cb_out, idx)
             idx_list.append(idx); codes_out.append(code_out)
+            if si >= len(pn) - uncertainty:         # entropy (nats) of each position's token distribution
+                lp = (logits.float() / max(temperature, 1e-6)).log_softmax(-1)
+                e_B1pp = -(lp.exp() * lp).sum(-1).view(B, 1, p, p)
+                ent.append(F.interpolate(e_B1pp, size=(pn[-1],) * 2, mode='bilinear', align_corners=False) if p != pn[-1] else e_B1pp)
             if on_scale is not None: on_scale(si, len(pn))
             f_hat, nxt = vqvae.next_input(si, f_hat, code_in.to(prefix_BPD.dtype))
             if nxt is None: break
@@ -273,9 +277,12 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
                 h = model.run_blocks(seq, cond_BD, block_causal_mask(pn[:si + 2], P).to(dev))
     finally:
         for b in model.blocks: b.attn.kv_cache(False)
-    out = dict(idx=idx_list, image=vqvae.fhat_to_img(vqvae.codes_to_fhat(codes_out)).clamp(0, 1))
+    out = dict(idx=idx_list, fhat=vqvae.codes_to_fhat(codes_out))
+    if decode_image: out['image'] = vqvae.fhat_to_img(out['fhat']).clamp(0, 1)
     if intermediates:
-        out['intermediates'] = [vqvae.fhat_to_img(vqvae.codes_to_fhat(codes_out[:k + 1])).clamp(0, 1) for k in range(len(codes_out))]
+        out['fhat_steps'] = [vqvae.codes_to_fhat(codes_out[:k + 1]) for k in range(len(codes_out))]
+        if decode_image: out['intermediates'] = [vqvae.fhat_to_img(f).clamp(0, 1) for f in out['fhat_steps']]
+    if uncertainty: out['entropy'] = torch.stack(ent).mean(0)
     return out
 
 NextScaleTransformer.generate = generate

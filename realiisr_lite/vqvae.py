@@ -18,7 +18,8 @@ from .core import as_batch, save_tensors_atomic, load_tensors, bundled_weights_d
 
 # %% auto #0
 __all__ = ['Phi', 'PhiPartiallyShared', 'nearest_code', 'lookup', 'MultiScaleQuantizer', 'ResBlock', 'Encoder', 'Decoder',
-           'VQVAEConfig', 'MultiScaleVQVAE', 'save_vqvae', 'load_vqvae', 'eval_reconstruction', 'train_vqvae']
+           'GuideEncoder', 'FidelityFusion', 'FidelityPath', 'VQVAEConfig', 'MultiScaleVQVAE', 'save_vqvae',
+           'load_vqvae', 'eval_reconstruction', 'train_vqvae']
 
 # %% ../nbs/03_vqvae.ipynb #10761f05
 class Phi(nn.Conv2d):
@@ -159,18 +160,70 @@ class Encoder(nn.Module):
     def forward(self, x): return self.net(x)
 
 class Decoder(nn.Module):
-    "Conv decoder: (B, in_dim, h, w) -> (B, 1, h·upsample, w·upsample)."
+    "Conv decoder: (B, in_dim, h, w) -> (B, 1, h·upsample, w·upsample); `fuse(level, x)` may edit each level's features."
     def __init__(self, in_dim: int, upsample: int = 4, base: int = 32, blocks: int = 1):
         super().__init__()
         levels = int(math.log2(upsample)); ch = _channels(base, levels)[::-1]
         layers = [nn.Conv2d(in_dim, ch[0], 3, padding=1)] + [ResBlock(ch[0]) for _ in range(blocks)]
+        self.level_ends = [len(layers) - 1]                  # index of the last layer of each level, coarse to fine
         for i in range(levels):
             layers += [nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(ch[i], ch[i+1], 3, padding=1)]
             layers += [ResBlock(ch[i+1]) for _ in range(blocks)]
+            self.level_ends.append(len(layers) - 1)
         layers += [nn.GroupNorm(8, ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], 1, 3, padding=1)]
-        self.net = nn.Sequential(*layers)
+        self.net, self.level_channels = nn.Sequential(*layers), ch
 
-    def forward(self, z): return self.net(z)
+    def forward(self, z, fuse=None):
+        if fuse is None: return self.net(z)
+        ends = {e: k for k, e in enumerate(self.level_ends)}
+        for i, layer in enumerate(self.net):
+            z = layer(z)
+            if i in ends: z = fuse(ends[i], z)
+        return z
+
+
+# %% ../nbs/03_vqvae.ipynb #d1da9021
+class GuideEncoder(nn.Module):
+    "Features of a guide image (B, G, H, W) at resolutions 1/1, 1/2, …, 1/2^levels: a list, fine to coarse."
+    def __init__(self, in_channels: int, channels: list[int]):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, channels[0], 3, padding=1), nn.SiLU())
+        self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(channels[i], channels[i + 1], 3, stride=2, padding=1), nn.SiLU(),
+                                                 nn.Conv2d(channels[i + 1], channels[i + 1], 3, padding=1), nn.SiLU())
+                                   for i in range(len(channels) - 1)])
+
+    def forward(self, guide_BGHW: torch.Tensor) -> list[torch.Tensor]:
+        feats = [self.stem(guide_BGHW)]
+        for d in self.down: feats.append(d(feats[-1]))
+        return feats
+
+class FidelityFusion(nn.Module):
+    "CodeFormer's controllable feature transformation: F + w·(F ⊙ α + β), (α, β) = convs(cat(F, G)); zero-initialised."
+    def __init__(self, channels: int, guide_channels: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(channels + guide_channels, channels, 3, padding=1), nn.SiLU(),
+                                 nn.Conv2d(channels, 2 * channels, 3, padding=1))
+        nn.init.zeros_(self.net[-1].weight); nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, F_BChw: torch.Tensor, G_BChw: torch.Tensor, w: float) -> torch.Tensor:
+        alpha, beta = self.net(torch.cat([F_BChw, G_BChw], 1)).chunk(2, 1)
+        return F_BChw + w * (F_BChw * alpha + beta)
+
+class FidelityPath(nn.Module):
+    "Guide features fused into every decoder level but the full-resolution one, each weighted by w ∈ [0, 1]."
+    def __init__(self, decoder: Decoder, guide_channels: int = 2, base: int = 16):
+        super().__init__()
+        n = len(decoder.level_channels)                         # levels coarse (1/2^(n-1)) to fine (1/1)
+        g_ch = [min(base * 2**k, 4 * base) for k in range(n)]   # guide channels fine to coarse
+        self.guide = GuideEncoder(guide_channels, g_ch)
+        self.fuse = nn.ModuleList([FidelityFusion(c, g_ch[n - 1 - k]) for k, c in enumerate(decoder.level_channels[:-1])])
+
+    def decode(self, decoder: Decoder, f_hat_BChw: torch.Tensor, guide_BGHW: torch.Tensor, w: float) -> torch.Tensor:
+        "The decoder's output with the guide fused in at weight w."
+        G = self.guide(guide_BGHW)[::-1]                      # coarse to fine, like the decoder's levels
+        fuse = lambda k, x: self.fuse[k](x, G[k], w) if k < len(self.fuse) else x
+        return decoder(f_hat_BChw, fuse)
+
 
 # %% ../nbs/03_vqvae.ipynb #252835e0
 @dataclass
@@ -188,6 +241,8 @@ class VQVAEConfig:
     phi_beta: float = 0.5
     phi_k: int = 4
     ema_decay: float = 0.99
+    fidelity: bool = False           # a fidelity path (guide image → decoder), trained after the tokenizer
+    guide_channels: int = 2
 
     @property
     def image_size(self) -> int: return self.patch_nums[-1] * self.downsample
@@ -208,6 +263,7 @@ class MultiScaleVQVAE(nn.Module):
         self.decoder = Decoder(C, cfg.downsample, cfg.base_channels, cfg.blocks)
         self.quantizer = MultiScaleQuantizer(cfg.codebook_size, C, cfg.patch_nums, cfg.commit_beta, cfg.phi_beta,
                                              cfg.phi_k, cfg.ema_decay)
+        self.fidelity = FidelityPath(self.decoder, cfg.guide_channels) if cfg.fidelity else None
 
     @property
     def patch_nums(self): return self.config.patch_nums
@@ -226,9 +282,11 @@ class MultiScaleVQVAE(nn.Module):
             f = torch.cat([low.to(f.dtype), f], 1)
         return f
 
-    def fhat_to_img(self, f_hat_BChw: torch.Tensor) -> torch.Tensor:
-        "Decode a (quantised) latent map into an image (B, 1, H, W), not clipped."
-        out = self.decoder(f_hat_BChw)
+    def fhat_to_img(self, f_hat_BChw: torch.Tensor, guide=None, w: float = 0.0) -> torch.Tensor:
+        "Decode a (quantised) latent map into an image (B, 1, H, W), not clipped; with a guide image, fidelity weight w."
+        if w and guide is not None and self.fidelity is not None:
+            out = self.fidelity.decode(self.decoder, f_hat_BChw, guide.to(f_hat_BChw.dtype), w)
+        else: out = self.decoder(f_hat_BChw)
         if self.config.lowpass:
             low = f_hat_BChw[:, :1].float() / self.config.lowpass_gain + 0.5
             out = out + F.interpolate(low, scale_factor=self.config.downsample, mode='bicubic', align_corners=False).to(out.dtype)
@@ -328,22 +386,26 @@ def _batches(dataset, batch_size: int, seed: int, start_step: int = 0):
             step += 1
 
 @torch.no_grad()
-def eval_reconstruction(model: MultiScaleVQVAE, dataset, n: int = 64, batch_size: int = 32) -> float:
-    "Mean PSNR (dB, 8-bit, 4-px border crop) of the reconstructions of the first `n` HR crops of a dataset."
+def eval_reconstruction(model: MultiScaleVQVAE, dataset, n: int = 64, batch_size: int = 32, target=None) -> float:
+    "Mean PSNR (dB, 8-bit, 4-px border crop) of the HR crops rebuilt through the tokenizer (of `target(batch)` if given)."
     from realiisr_lite.metrics import psnr
     was = model.training; model.eval()
-    vals = []
+    dev, vals = next(model.parameters()).device, []
     for k in range(0, min(n, len(dataset)), batch_size):
-        hr = torch.stack([dataset[i]['hr'] for i in range(k, min(k + batch_size, n, len(dataset)))]).to(next(model.parameters()).device)
-        vals.append(psnr(model.reconstruct(hr).cpu(), hr.cpu()))
+        items = [dataset[i] for i in range(k, min(k + batch_size, n, len(dataset)))]
+        b = {key: torch.stack([it[key] for it in items]).to(dev) for key in items[0] if isinstance(items[0][key], torch.Tensor)}
+        x = b['hr'] if target is None else target(b)                 # what the tokenizer codes
+        rec = model.fhat_to_img(model.idx_to_fhat(model.img_to_idx(x)))
+        vals.append(psnr((b['hr'] - x + rec).clamp(0, 1).cpu(), b['hr'].cpu()))
     model.train(was)
     return float(torch.cat(vals).mean())
 
 def train_vqvae(model: MultiScaleVQVAE | None = None, dataset=None, val_dataset=None, steps: int = 1000,
                 batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 0.0, warmup: int = 50, seed: int = 0,
                 val_every: int = 250, device=None, amp: bool = False, progress: bool = True,
-                time_limit: float | None = None, out=None, meta: dict | None = None) -> tuple[MultiScaleVQVAE, list[dict]]:
-    "Train the tokenizer on HR crops (synthetic by default); returns (model, history of logged dicts)."
+                time_limit: float | None = None, out=None, meta: dict | None = None, target=None,
+                batches=None) -> tuple[MultiScaleVQVAE, list[dict]]:
+    "Train the tokenizer on HR crops (synthetic by default), or on `target(batch)` (e.g. HR − prior); returns (model, history)."
     from realiisr_lite.core import pick_device
     seed_everything(seed)
     device = torch.device(device) if device else pick_device()
@@ -356,18 +418,20 @@ def train_vqvae(model: MultiScaleVQVAE | None = None, dataset=None, val_dataset=
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, desc='vqvae')
-    hist, t0, batches = [], time.time(), _batches(dataset, batch_size, seed)
+    hist, t0 = [], time.time()
+    batches = iter(batches) if batches is not None else _batches(dataset, batch_size, seed)   # e.g. a DataLoader with workers
     for step in range(steps):
-        hr = next(batches)['hr'].to(device)
+        b = {k: v.to(device) for k, v in next(batches).items()}
+        x = b['hr'] if target is None else target(b)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            recon, qloss, _, stats = model(hr)
+            recon, qloss, _, stats = model(x)
         recon = recon.float()
-        loss = F.l1_loss(recon, hr) + F.mse_loss(recon, hr) + qloss
+        loss = F.l1_loss(recon, x) + F.mse_loss(recon, x) + qloss
         if not torch.isfinite(loss): raise FloatingPointError(f"non-finite loss at step {step}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         rec = dict(step=step + 1, loss=loss.item(), **stats)
         if val_dataset is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
-            rec['val_psnr'] = eval_reconstruction(model, val_dataset)
+            rec['val_psnr'] = eval_reconstruction(model, val_dataset, target=target)
         hist.append(rec)
         if bar is not None:
             bar.update(1); bar.set_postfix({k: f'{v:.3g}' for k, v in rec.items() if k != 'step'}, refresh=False)
