@@ -1,4 +1,4 @@
-"""Launch the Real-IISR-lite demo in the browser: `python demos/app.py [--port 7860] [--host 127.0.0.1] [--model PATH]`.
+"""Launch the Real-IISR-lite demo in the browser: `python demos/app.py [--port 7860] [--host 127.0.0.1] [--model NAME=PATH ...] [--models-dir DIR]`.
 
 A thin launcher: everything is in `realiisr_lite.app` (notebook `nbs/11_demo.ipynb`); `realiisr-lite demo` is the same."""
 import argparse, sys

@@ -8,7 +8,8 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/demo.html.md"""
 
 # %% ../nbs/11_demo.ipynb #c9b80031
 from __future__ import annotations
-import argparse, atexit, os, shutil, tempfile, threading, time
+import argparse, atexit, ipaddress, logging, os, re, shutil, signal, sys, tempfile, threading, time, traceback
+from abc import ABCMeta
 from pathlib import Path
 import numpy as np
 import torch
@@ -18,48 +19,120 @@ from .core import THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, pic
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim
-from .model import InputImageError, RealIISR
+from .model import InputImageError, load_pretrained, super_resolve
 
 # %% auto #0
-__all__ = ['BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES', 'INTRO', 'DEMO_HOST',
-           'DEMO_PORT', 'DEMO_HELP', 'DemoInputError', 'load_model', 'model_summary', 'read_upload', 'user_message',
-           'make_examples', 'process', 'mark_row_rgb', 'profile_figure', 'render_views', 'summary_markdown',
-           'build_app', 'launch', 'add_demo_arguments', 'run_demo_command']
+__all__ = ['log', 'BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
+           'INTRO', 'DEMO_QUEUE_SIZE', 'DEMO_KEEP_S', 'DEMO_SESSIONS', 'DEMO_HOST', 'DEMO_PORT', 'DEMO_HELP',
+           'DemoInputError', 'is_model_folder', 'load_model', 'model_summary', 'find_models', 'model_registry',
+           'resolve_model', 'read_upload', 'public_text', 'user_message', 'make_examples', 'process', 'mark_row_rgb',
+           'profile_figure', 'render_views', 'summary_markdown', 'build_app', 'is_loopback', 'exposure_notice',
+           'launch', 'add_demo_arguments', 'run_demo_command', 'limit_malloc_arenas', 'release_memory', 'rss_mb',
+           'classroom_calls', 'load_test']
 
 # %% ../nbs/11_demo.ipynb #3e119925
 class DemoInputError(ValueError):
     "A request the demo cannot run (no file, too large, no model); the message is shown to the user as is."
 
+log = logging.getLogger('realiisr_lite.app')
+
+BUNDLED_NAME = 'bundled'
 BUNDLED_MISSING = ("The bundled model (realiisr_lite/weights/tiny) is not in this installation. Train one with "
-                   "`realiisr-lite train --config tiny --out runs/tiny` and enter `runs/tiny/model` as the checkpoint.")
+                   "`realiisr-lite train --config tiny --out runs/tiny` and serve it with "
+                   "`realiisr-lite demo --model runs/tiny/model`.")
 
 _MODELS: dict = {}
 _MODELS_LOCK = threading.Lock()
 
-def load_model(path=None, device=None) -> RealIISR:
-    "A model folder or its .safetensors file (None or '': the bundled tiny model), loaded once and cached."
+def is_model_folder(path) -> bool:
+    "True for a folder written by `save_pretrained` (it holds config.json and model.safetensors)."
+    p = Path(path)
+    return (p/'config.json').is_file() and (p/'model.safetensors').is_file()
+
+def _folder_of(path) -> Path:
+    "The model folder of a folder or of a .safetensors file inside it."
+    p = Path(str(path).strip()).expanduser()
+    return p.parent if p.suffix == '.safetensors' else p
+
+def load_model(path=None, device=None):
+    "A model folder or its .safetensors file (None or '': the bundled tiny model), loaded once and cached (two at most)."
     bundled = path is None or str(path).strip() == ''
-    p = bundled_weights_dir('tiny') if bundled else Path(str(path).strip()).expanduser()
-    folder = p.parent if p.suffix == '.safetensors' else p
-    if not (folder/'model.safetensors').is_file():
+    folder = bundled_weights_dir('tiny') if bundled else _folder_of(path)
+    if not is_model_folder(folder):
         raise DemoInputError(BUNDLED_MISSING if bundled else
-                             f"no model at {p}: give a folder with config.json, vqvae.safetensors and model.safetensors")
+                             f"no model at {folder}: give a folder with config.json, vqvae.safetensors and model.safetensors")
     dev = str(pick_device(device))
-    key = (str(folder.resolve()), (folder/'model.safetensors').stat().st_mtime_ns, dev)
+    key = (str(folder.resolve()), max(f.stat().st_mtime_ns for f in folder.iterdir() if f.is_file()), dev)
     with _MODELS_LOCK:
         if key not in _MODELS:
-            try: model = RealIISR.from_pretrained(folder, device=dev)
+            try: model = load_pretrained(folder, device=dev)
             except (FileNotFoundError, ValueError, KeyError, OSError) as e:
                 raise DemoInputError(f"could not load the model at {folder}: {e}") from None
             while len(_MODELS) >= 2: _MODELS.pop(next(iter(_MODELS)))
             _MODELS[key] = model
         return _MODELS[key]
 
-def model_summary(model: RealIISR) -> str:
+def model_summary(model) -> str:
     "One line describing a model: tile sizes, scale factor, number of scales, device."
     c = model.config
     return (f"LR tiles of {c.lr_size} px → {c.hr_size} px (×{c.scale}), {len(c.vqvae.patch_nums)} scales, "
             f"{sum(model.parameter_counts().values())/1e6:.1f} M parameters, on {next(model.parameters()).device}")
+
+# %% ../nbs/11_demo.ipynb #c1a7e0a2
+def _name_of(folder: Path) -> str:
+    "A model's default name: its folder's name, or the parent's for `.../NAME/model` (what `train --out` writes)."
+    folder = folder.resolve()
+    return folder.parent.name if folder.name == 'model' and folder.parent.name else folder.name
+
+def find_models(folder) -> dict[str, Path]:
+    "The model folders in `folder`, by name: `NAME/` or `NAME/model/` (the layout of `realiisr-lite train --out DIR/NAME`)."
+    folder = Path(folder).expanduser()
+    if not folder.is_dir(): raise DemoInputError(f"--models-dir {folder}: not a folder")
+    out = {}
+    for d in sorted(p for p in folder.iterdir() if p.is_dir()):
+        f = next((f for f in (d, d/'model') if is_model_folder(f)), None)
+        if f is not None: out[d.name] = f
+    return out
+
+def model_registry(models=None, models_dir=None) -> dict[str, Path]:
+    "Name → folder of the models a demo offers: `models` ('NAME=PATH' or PATH strings, or a {name: path} dict) and the models in `models_dir`; neither: the bundled model."
+    as_list = lambda v: [] if v is None else [v] if isinstance(v, (str, os.PathLike)) else list(v)
+    specs = list(models.items()) if isinstance(models, dict) else as_list(models)
+    reg: dict[str, Path] = {}
+    def add(name, path, what):
+        name = str(name).strip()
+        if not name: raise DemoInputError(f"{what}: the model name is empty")
+        if name in reg: raise DemoInputError(f"{what}: the name {name!r} is used twice")
+        folder = bundled_weights_dir('tiny') if path in (None, '') else _folder_of(path)
+        if not is_model_folder(folder):
+            raise DemoInputError(f"{what}: " + (BUNDLED_MISSING if path in (None, '') else
+                                 f"no model folder at {folder} (it needs config.json and model.safetensors)"))
+        reg[name] = folder.resolve()
+    for s in specs:
+        if isinstance(s, tuple): add(s[0], s[1], f"--model {s[0]}={s[1] or ''}")
+        elif '=' in str(s) and not Path(str(s)).exists():
+            name, path = str(s).split('=', 1); add(name, path.strip(), f"--model {s}")
+        else: add(_name_of(_folder_of(s)), s, f"--model {s}")
+    for d in as_list(models_dir):
+        found = find_models(d)
+        if not found: raise DemoInputError(f"--models-dir {d}: no model folders in it (NAME/ or NAME/model/ with config.json and model.safetensors)")
+        for name, folder in found.items(): add(name, folder, f"--models-dir {d}")
+    if not specs and not as_list(models_dir) and is_model_folder(bundled_weights_dir('tiny')):
+        reg[BUNDLED_NAME] = bundled_weights_dir('tiny').resolve()
+    return reg
+
+def _one_line(s) -> str: return ' '.join(str(s).split())
+
+def resolve_model(name, registry: dict, device=None):
+    "The model offered under `name`, loaded (cached); any other name, or a model that fails to load, raises DemoInputError naming no path (the log gets the detail)."
+    if not registry: raise DemoInputError(BUNDLED_MISSING)
+    if not isinstance(name, str) or name not in registry:
+        raise DemoInputError(f"unknown model; this demo offers: {', '.join(registry)}")
+    try: return load_model(registry[name], device)
+    except DemoInputError as e:
+        log.warning("model %r failed to load: %s", name, _one_line(e))
+        raise DemoInputError(f"the model {name!r} could not be loaded on the server (the person running the demo "
+                             "finds the reason in its log)") from None
 
 # %% ../nbs/11_demo.ipynb #9889ef6c
 DEMO_MAX_FILE_MB = 20
@@ -88,13 +161,19 @@ def read_upload(f, max_file_mb: float = DEMO_MAX_FILE_MB, max_pixels: int = DEMO
         raise DemoInputError(f"{path.name} is {w}×{h} = {h*w:,} pixels; the limit is {max_pixels:,}")
     return img[None], meta
 
+_ABS_PATH = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?[\\/](?=[^\s\\/])(?:[^\s'\"(),;:\\/]+[\\/])*([^\s'\"(),;:\\/]+)")
+_ERROR_DETAIL = re.compile(r"\s*\((?:[A-Za-z_.]*(?:Error|Exception)\b|\[Errno)[^()]*\)|\s*\[Errno \d+\][^;]*")
+
+def public_text(msg) -> str:
+    "A message fit for a visitor: one line, absolute paths cut to their file name, OS and library error details removed."
+    return _one_line(_ABS_PATH.sub(r'\1', _ERROR_DETAIL.sub('', str(msg))))
+
 def user_message(e: Exception) -> str:
-    "The one line shown to the user for an exception raised while serving a request."
+    "The one line shown to the user for an exception raised while serving a request (no server paths, no OS error text)."
     if isinstance(e, ThermalImageError):    # no server paths in the page, no hints meant for Python callers
-        name = Path(e.path).name
-        return f"{name}: {e.reason.replace(e.path, name).split(', or pass allow_pseudocolor')[0]}"
-    if isinstance(e, (DemoInputError, InputImageError)): return str(e)
-    return f"unexpected error ({type(e).__name__}: {e}); the server is still running, try another image"
+        return public_text(f"{Path(e.path).name}: {e.reason.split(', or pass allow_pseudocolor')[0]}")
+    if isinstance(e, (DemoInputError, InputImageError)): return public_text(e)
+    return "unexpected error while processing this image; the server is still running (its log has the details), try another image"
 
 # %% ../nbs/11_demo.ipynb #33d24d27
 EXAMPLE_SPECS = ((2, 'defocus', 8), (4, 'motion', 8), (7, 'defocus', 16), (8, 'motion', 16))   # scene seed, blur, bits
@@ -121,7 +200,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str = 
             device=None, out_dir=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS) -> dict:
     "Super-resolve one uploaded file (+ optional HR reference): images, metrics, timing and views as a dict."
     if mode not in DECODING_MODES: raise DemoInputError(f"decoding must be one of {DECODING_MODES}, got {mode!r}")
-    model = model if isinstance(model, RealIISR) else load_model(model, device)
+    model = model if isinstance(model, torch.nn.Module) else load_model(model, device)
     cfg = model.config
     lr, meta = read_upload(lr_file, max_file_mb, max_lr_pixels)
     h, w = lr.shape[-2:]
@@ -139,9 +218,9 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str = 
         if progress is not None: progress(done, total)
     sampling, seed = mode == 'sampling', int(seed or 0)
     t0 = time.time()
-    sr, scales = model.super_resolve(lr, overlap=overlap, adain_correction=bool(adain), greedy=not sampling,
-                                     top_k=50 if sampling else 0, seed=seed if sampling else None, intermediates=True,
-                                     progress=on_tiles, decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode])
+    sr, scales = super_resolve(model, lr, overlap=overlap, adain_correction=bool(adain), greedy=not sampling,
+                               top_k=50 if sampling else 0, seed=seed if sampling else None, intermediates=True,
+                               progress=on_tiles, decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode])
     seconds = time.time() - t0
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
@@ -191,7 +270,7 @@ def summary_markdown(res: dict) -> str:
     s = (f"**{w}×{h} → {W}×{H} px** ({meta['bit_depth']}-bit {meta['format'] or 'image'} in, {res['bit_depth']}-bit PNG out)  \n"
          f"{res['tiles']} tiles of {res['tile']} px, overlap {res['overlap']} · {res['mode']}"
          f"{' (seed %d)' % res['seed'] if res['mode'] == 'sampling' else ''} · AdaIN {'on' if res['adain'] else 'off'} · "
-         f"**{res['seconds']:.1f} s** on {res['device']}")
+         f"**{res['seconds']:.1f} s** on {res['device']}" + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
     if res['metrics']:
         s += "\n\n| vs. HR reference | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {k} | {v['psnr']:.2f} | {v['ssim']:.3f} |" for k, v in res['metrics'].items())
@@ -205,9 +284,13 @@ Upload a small, blurry **infrared (thermal) image**: a model trained for real-wo
 image one scale of tokens at a time from your image (bottom gallery). The slider compares it with plain
 **bicubic** upscaling; the line profile shows the intensity along one row."""
 
+DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
+DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
+DEMO_SESSIONS = 100       # visitors whose last result is kept in memory (for redrawing the views)
+
 _STATE_KEYS = ('bicubic', 'sr', 'hr', 'scales', 'patch_nums')
 
-def _prune(folder: Path, max_age_s: float = 3600., keep=('examples',)):
+def _prune(folder: Path, max_age_s: float = DEMO_KEEP_S, keep=('examples',)):
     "Delete the per-request sub-folders of `folder` older than `max_age_s` (results already downloaded or abandoned)."
     for d in folder.iterdir():
         if d.is_dir() and d.name not in keep and time.time() - d.stat().st_mtime > max_age_s: shutil.rmtree(d, True)
@@ -224,19 +307,60 @@ def _preview(f, max_file_mb, max_lr_pixels, scale):
     desc = f"{w}×{h} px, {meta['bit_depth']}-bit {meta['format'] or ''} → SR {w*scale}×{h*scale} px"
     return _enlarge(colorize(lr, 'gray'), 240), desc, (h, w)
 
-def build_app(model_path=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB,
-              max_lr_pixels: int = DEMO_MAX_LR_PIXELS, examples: bool = True):
-    "The demo as a `gr.Blocks` (queued, not launched); `model_path` None = the bundled model."
+def _compact_state(res: dict) -> dict:
+    "What a session keeps of its last result for redrawing: float16 images, per-scale images as 8-bit grey."
+    f16 = lambda t: None if t is None else as_image_2d(t).astype(np.float16)
+    return dict(bicubic=f16(res['bicubic']), sr=f16(res['sr']), hr=f16(res.get('hr')), patch_nums=res['patch_nums'],
+                scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']])
+
+def _log_failure(e: Exception, lr_file, model_name):
+    "One server-log line for a request that ended with an error (REALIISR_DEBUG=1 adds the traceback)."
+    f = getattr(_upload_path(lr_file), 'name', None)
+    if isinstance(e, (DemoInputError, ThermalImageError, InputImageError)):
+        log.warning("rejected %s (model %r): %s", f or 'a request', model_name, _one_line(e))
+    else:
+        where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+        log.error("failed on %s (model %r): %s: %s%s", f or 'a request', model_name, type(e).__name__, _one_line(e),
+                  f" (at {where.filename}:{where.lineno} in {where.name})" if where else '')
+    if os.environ.get('REALIISR_DEBUG'): traceback.print_exception(e)
+
+def _quiet(gr, cls):
+    "A Gradio input component class whose rejected request values give one log line and a message with no path or value echoed."
+    def preprocess(self, payload):
+        try: return cls.preprocess(self, payload)
+        except Exception as e:
+            detail = e.message if isinstance(e, gr.Error) else f"{type(e).__name__}: {e}"
+            label = str(self.label or cls.__name__)
+            log.warning("rejected a request: %s: %s", label, _one_line(detail))
+            choices = [str(v) for _, v in getattr(self, 'choices', None) or []]
+            msg = (f"{label}: choose one of {', '.join(choices)}" if choices else
+                   f"{label}: {public_text(detail) if isinstance(e, gr.Error) else 'not a valid value'}")
+            raise gr.Error(msg, print_exception=False) from None
+    attrs = dict(is_template=True, preprocess=preprocess, __doc__=cls.__doc__, __module__=__name__)
+    # ABCMeta.__new__, not type(cls)(...): Gradio's component metaclass would write a .pyi stub next to this module
+    return ABCMeta.__new__(type(cls), cls.__name__, (cls,), attrs)
+
+def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS,
+              examples: bool = True, models_dir=None, queue_size: int = DEMO_QUEUE_SIZE):
+    "The demo as a `gr.Blocks` (queued, not launched), offering the models of `model_registry(models, models_dir)` by name."
     import gradio as gr
+    registry = model_registry(models, models_dir)
+    names = list(registry)
     work = Path(tempfile.mkdtemp(prefix='realiisr_demo_'))
     atexit.register(shutil.rmtree, work, True)
-    try:
-        default_model = load_model(model_path, device)
-        model_note, tile, scale = f"Model: {model_summary(default_model)}.", default_model.config.lr_size, default_model.config.scale
-    except DemoInputError as e:
-        default_model, model_note, tile, scale = None, f"⚠️ **No model loaded.** {e}", 16, 4
+    default_model, model_note = None, f"⚠️ **No model loaded.** {BUNDLED_MISSING}"
+    if names:
+        try:
+            default_model = resolve_model(names[0], registry, device)
+            model_note = f"Model **{names[0]}**: {model_summary(default_model)}." + (
+                f" Also offered (Settings): {', '.join(names[1:])}." if len(names) > 1 else '')
+        except DemoInputError as e: model_note = f"⚠️ **No model loaded.** {e}"
+    tile, scale = (default_model.config.lr_size, default_model.config.scale) if default_model else (16, 4)
     n_rows = -(-len(default_model.config.vqvae.patch_nums) // 4) if default_model else 3    # gallery rows, 4 per row
     ex = make_examples(work/'examples') if examples else []
+    max_row = scale * (max_lr_pixels // 8) - 1     # the tallest SR result the limits allow (an LR image is ≥ 8 px wide)
+    File, Dropdown, Radio, Number, Checkbox, Slider = (_quiet(gr, c) for c in
+                                                       (gr.File, gr.Dropdown, gr.Radio, gr.Number, gr.Checkbox, gr.Slider))
 
     def on_upload(f):
         if _upload_path(f) is None: return None, "", gr.update()
@@ -244,58 +368,60 @@ def build_app(model_path=None, device=None, max_file_mb: float = DEMO_MAX_FILE_M
         except Exception as e: return None, f"⚠️ {user_message(e)}", gr.update()
         return img, desc, gr.update(maximum=h * scale - 1, value=h * scale // 2)
 
-    def run(lr_file, ref_file, ckpt, cmap, mode, seed, adain, overlap, row, progress=gr.Progress()):
-        target = (ckpt or '').strip() or default_model or model_path     # empty box: the model the app started with
+    def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode='greedy', seed=0, adain=True,
+            overlap=tile // 4, row=128, progress=gr.Progress()):
+        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM); returns the views, a summary and the SR file."
         _prune(work)
         try:
-            res = process(lr_file, ref_file, target, cmap, mode, seed, adain, overlap, row,
+            res = process(lr_file, ref_file, resolve_model(model, registry, device), cmap, mode, seed, adain, overlap, row,
                           progress=lambda d, t: progress((d, t), desc='super-resolving tiles', unit='tiles'), device=device,
                           out_dir=tempfile.mkdtemp(dir=work), max_file_mb=max_file_mb, max_lr_pixels=max_lr_pixels)
         except Exception as e:
-            if not isinstance(e, (DemoInputError, ThermalImageError, InputImageError)):
-                import traceback; traceback.print_exc()
-            raise gr.Error(user_message(e), duration=None) from None
-        state = {k: res[k] if k == 'patch_nums' else   # per-scale images in float16: only displayed, half the memory
-                 (None if res[k] is None else [as_image_2d(s).astype(np.float16) for s in res[k]] if k == 'scales'
-                  else as_image_2d(res[k])) for k in _STATE_KEYS}
-        return (res['slider'], _enlarge(res['pseudo'], 400), res['profile'], res['gallery'], res['summary'], res['download'], state,
-                res['row'])
+            _log_failure(e, lr_file, model)
+            raise gr.Error(user_message(e), duration=None, print_exception=False) from None
+        finally: release_memory()                   # a request's working memory goes back to the system
+        res['model_name'] = model
+        (h, w), (H, W) = res['lr'].shape[-2:], res['sr'].shape[-2:]
+        log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, mode,
+                 res['seconds'])
+        return (res['slider'], _enlarge(res['pseudo'], 400), res['profile'], res['gallery'], summary_markdown(res),
+                res['download'], _compact_state(res), res['row'])
 
     def redraw(state, cmap, row):
         if not state: return gr.update(), gr.update(), gr.update()
-        v = render_views(state, cmap, row)
+        v = render_views(dict(state, scales=[s.astype(np.float32) / 255 for s in state['scales']]), cmap, row)
         return _enlarge(v['pseudo'], 400), v['profile'], v['gallery']
 
-    with gr.Blocks(title='Real-IISR-lite: thermal super-resolution ×4', delete_cache=(3600, 3600),
+    with gr.Blocks(title='Real-IISR-lite: thermal super-resolution ×4', delete_cache=(DEMO_KEEP_S, DEMO_KEEP_S),
                    analytics_enabled=False) as demo:
         gr.Markdown(INTRO)
         gr.Markdown(model_note, elem_id='model-note')
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320):
-                lr_file = gr.File(label='1. Thermal image (LR): PNG 8/16-bit, TIFF, BMP, JPEG', elem_id='lr-upload',
-                                  file_types=list(IMAGE_SUFFIXES), height=130)
+                lr_file = File(label='1. Thermal image (LR): PNG 8/16-bit, TIFF, BMP, JPEG', elem_id='lr-upload',
+                               file_types=list(IMAGE_SUFFIXES), height=130)
                 with gr.Row():
                     preview = gr.Image(label='your image', interactive=False, height=160, elem_id='lr-preview',
                                        show_label=True, format='png', buttons=[])
                     info = gr.Markdown(elem_id='lr-info')
-                ref_file = gr.File(label='2. HR reference (optional, 4× the size): adds PSNR / SSIM',
-                                   elem_id='ref-upload', file_types=list(IMAGE_SUFFIXES), height=160)
+                ref_file = File(label='2. HR reference (optional, 4× the size): adds PSNR / SSIM',
+                                elem_id='ref-upload', file_types=list(IMAGE_SUFFIXES), height=160)
                 run_btn = gr.Button('Super-resolve ×4', variant='primary', elem_id='run-button')
                 if ex:
                     gr.Examples([[e['lr'], e['hr']] for e in ex], [lr_file, ref_file], label='…or pick an example (LR + HR)',
                                 example_labels=[e['label'] for e in ex])
                 with gr.Accordion('Settings', open=True):
-                    cmap = gr.Dropdown(list(THERMAL_CMAPS), value='iron', label='palette')
+                    model = Dropdown(names, value=names[0] if names else None, label='model', elem_id='model-choice',
+                                     interactive=len(names) > 1, info='the models this demo offers')
+                    cmap = Dropdown(list(THERMAL_CMAPS), value='iron', label='palette')
                     with gr.Row():
-                        mode = gr.Radio(list(DECODING_MODES), value='greedy', label='decoding',
-                                        info='greedy: most likely tokens; sampling: top-50 with a seed; expected: mean code (smoother)')
-                        seed = gr.Number(0, precision=0, label='seed (sampling)', minimum=0)
+                        mode = Radio(list(DECODING_MODES), value='greedy', label='decoding',
+                                     info='greedy: most likely tokens; sampling: top-50 with a seed; expected: mean code (smoother)')
+                        seed = Number(0, precision=0, label='seed (sampling)', minimum=0)
                     with gr.Row():
-                        adain = gr.Checkbox(True, label='AdaIN intensity correction')
-                        overlap = gr.Slider(0, tile // 2, value=tile // 4, step=1, label='tile overlap (LR px)',
-                                            info=f'the model works on {tile}-px tiles; overlap hides the seams')
-                    ckpt = gr.Textbox(value='' if model_path is None else str(model_path), label='checkpoint',
-                                      placeholder='empty: the default model; or a model folder / model.safetensors')
+                        adain = Checkbox(True, label='AdaIN intensity correction')
+                        overlap = Slider(0, tile // 2, value=tile // 4, step=1, label='tile overlap (LR px)',
+                                         info=f'the model works on {tile}-px tiles; overlap hides the seams')
             with gr.Column(scale=3, min_width=480):
                 slider = gr.ImageSlider(label='bicubic ◀ drag ▶ super-resolved', format='png', elem_id='sr-slider',
                                         max_height=520)
@@ -303,47 +429,99 @@ def build_app(model_path=None, device=None, max_file_mb: float = DEMO_MAX_FILE_M
                     pseudo = gr.Image(label='super-resolved, pseudo-colour (dashed line: profile row)', format='png',
                                       interactive=False, elem_id='sr-pseudo', height=330, scale=2, buttons=['fullscreen'])
                     profile = gr.Plot(label='line profile', elem_id='profile-plot', scale=3)
-                row = gr.Slider(0, 255, value=128, step=1, label='profile row (SR pixels from the top)', elem_id='row')
-                summary = gr.Markdown('Results appear here.', elem_id='summary')
+                row = Slider(0, max_row, value=128, step=1, label='profile row (SR pixels from the top)', elem_id='row')
+                summary = gr.Markdown('Results appear here.', label='summary', elem_id='summary')
                 gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile)',
                                      columns=4, rows=n_rows, height=30 + 180 * n_rows, format='png', elem_id='scales',
                                      object_fit='contain', allow_preview=True)
                 download = gr.File(label='download the SR result (PNG, 16-bit for 16-bit inputs)', elem_id='download')
-        state = gr.State(None)
+        state = gr.State(None, time_to_live=DEMO_KEEP_S)
 
+        demo.load(lambda: gr.update(maximum=255), None, row, api_visibility='private', queue=False)  # page: the examples' SR
         lr_file.change(on_upload, lr_file, [preview, info, row], api_visibility='private', queue=False)
-        run_btn.click(run, [lr_file, ref_file, ckpt, cmap, mode, seed, adain, overlap, row],
+        run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row],
                       [slider, pseudo, profile, gallery, summary, download, state, row], api_name='super_resolve',
                       scroll_to_output=True)
         row.release(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
         cmap.input(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
-    demo.queue(default_concurrency_limit=1, max_size=16)
-    demo.realiisr_work_dir = work
+    demo.queue(default_concurrency_limit=1, max_size=queue_size)
+    demo.realiisr_work_dir, demo.realiisr_models = work, registry
     return demo
 
 # %% ../nbs/11_demo.ipynb #a0ba9081
 DEMO_HOST, DEMO_PORT = '127.0.0.1', 7860
 DEMO_HELP = 'serve the super-resolution demo in the browser (http://127.0.0.1:7860)'
 
-def launch(host: str = DEMO_HOST, port: int = DEMO_PORT, model_path=None, share: bool = False, device=None,
+def is_loopback(host: str) -> bool:
+    "True when `host` can only be reached from this machine (localhost, 127.x.x.x, ::1)."
+    if str(host).strip().lower() == 'localhost': return True
+    try: return ipaddress.ip_address(str(host).strip('[] ')).is_loopback
+    except ValueError: return False
+
+def exposure_notice(host: str, port: int, share: bool, names, max_file_mb: float, max_lr_pixels: int,
+                    queue_size: int) -> str | None:
+    "The one-line start-up notice of what a demo reachable by others exposes; None on a loopback host without `share`."
+    if is_loopback(host) and not share: return None
+    where = ' and '.join(([] if is_loopback(host) else [f"the network at {host}:{port}"]) + (['a public gradio.live link'] if share else []))
+    return (f"NOTICE: the demo is reachable from {where}. Anyone who opens it can run the models "
+            f"{', '.join(names) or '(none)'} (chosen by name; no paths), upload files up to {max_file_mb:g} MB with up to "
+            f"{max_lr_pixels:,} LR pixels, one request at a time with up to {queue_size} waiting; uploads and results "
+            f"are deleted after {DEMO_KEEP_S // 60} min.")
+
+class _StderrHandler(logging.StreamHandler):
+    "A log handler that writes to whatever `sys.stderr` is when a record arrives (notebooks and pytest replace it)."
+    stream = property(lambda self: sys.stderr, lambda self, value: None)
+
+def _log_to_stderr():
+    "Send the demo's log (one line per request) to stderr, once."
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        h = _StderrHandler()
+        h.setFormatter(logging.Formatter('%(asctime)s realiisr-lite demo: %(message)s', '%H:%M:%S'))
+        log.addHandler(h); log.setLevel(logging.INFO)
+
+def _stop_on_signals():
+    "Let SIGINT and SIGTERM stop a blocking server cleanly, temporary folders removed (a background job starts with SIGINT ignored)."
+    if threading.current_thread() is not threading.main_thread(): return
+    def stop(signum, frame): raise KeyboardInterrupt
+    for sig in (signal.SIGINT, signal.SIGTERM): signal.signal(sig, stop)
+
+def _private_upload_folder():
+    "Give this server process its own Gradio upload folder (unless GRADIO_TEMP_DIR is set), removed at exit."
+    if os.environ.get('GRADIO_TEMP_DIR'): return
+    d = tempfile.mkdtemp(prefix='realiisr_uploads_')
+    atexit.register(shutil.rmtree, d, True)
+    os.environ['GRADIO_TEMP_DIR'] = d
+
+def launch(host: str = DEMO_HOST, port: int = DEMO_PORT, models=None, share: bool = False, device=None,
            max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS, examples: bool = True,
-           threads: int | None = None, open_browser: bool = False, block: bool = True):
+           threads: int | None = None, open_browser: bool = False, block: bool = True, models_dir=None,
+           queue_size: int = DEMO_QUEUE_SIZE):
     "Build and serve the demo (default http://127.0.0.1:7860); with block=False return the running app."
     if threads: torch.set_num_threads(int(threads))
-    demo = build_app(model_path, device, max_file_mb, max_lr_pixels, examples)
+    _log_to_stderr(); _private_upload_folder(); limit_malloc_arenas(2)   # see "A classroom at once"
+    demo = build_app(models, device, max_file_mb, max_lr_pixels, examples, models_dir, queue_size)
+    notice = exposure_notice(host, port, share, list(demo.realiisr_models), max_file_mb, max_lr_pixels, queue_size)
+    if notice: print(notice, flush=True)
+    if block: _stop_on_signals()
     demo.launch(server_name=host, server_port=port, share=share, inbrowser=open_browser, prevent_thread_lock=not block,
-                max_file_size=f'{max_file_mb:g}mb', allowed_paths=[str(demo.realiisr_work_dir)])
+                max_file_size=f'{max_file_mb:g}mb', allowed_paths=[str(demo.realiisr_work_dir)],
+                state_session_capacity=DEMO_SESSIONS, run_history=False)   # no run history (nor its Hub-bucket routes)
     return demo
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "Add the demo's options (--host, --port, --model, ...) to an argparse parser."
+    "Add the demo's options (--host, --port, --model, --models-dir, ...) to an argparse parser."
     parser.add_argument('--host', default=DEMO_HOST, help='interface to serve on (default 127.0.0.1: this machine only; 0.0.0.0: the network)')
     parser.add_argument('--port', type=int, default=DEMO_PORT, help=f'port (default {DEMO_PORT})')
-    parser.add_argument('--model', help='model folder or .safetensors file (default: the bundled tiny model)')
+    parser.add_argument('--model', action='append', metavar='NAME=PATH',
+                        help="a model to offer under NAME (repeatable): NAME=PATH, a bare model folder (named after it), or "
+                             "NAME= for the bundled model; visitors pick a name, never a path (default: the bundled model)")
+    parser.add_argument('--models-dir', action='append', metavar='DIR',
+                        help='offer every model folder in DIR (DIR/NAME/ or DIR/NAME/model/) under its NAME (repeatable)')
     parser.add_argument('--device', help='cpu, cuda, mps (default: best available)')
     parser.add_argument('--share', action='store_true', help='also create a public gradio.live link')
     parser.add_argument('--max-pixels', type=int, default=DEMO_MAX_LR_PIXELS, help=f'largest LR image in pixels (default {DEMO_MAX_LR_PIXELS:,})')
     parser.add_argument('--max-file-mb', type=float, default=DEMO_MAX_FILE_MB, help=f'largest upload in MB (default {DEMO_MAX_FILE_MB})')
+    parser.add_argument('--queue-size', type=int, default=DEMO_QUEUE_SIZE, help=f'requests that may wait while one runs (default {DEMO_QUEUE_SIZE})')
     parser.add_argument('--threads', type=int, help='CPU threads for PyTorch (default: all cores)')
     parser.add_argument('--no-examples', action='store_true', help='do not generate the synthetic examples')
     parser.add_argument('--open', action='store_true', help='open the page in a browser')
@@ -351,10 +529,78 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 def run_demo_command(args) -> None:
     "Run the demo from parsed arguments (see `add_demo_arguments`); blocks until interrupted."
+    if args.port is not None and not 0 < args.port < 65536: raise ValueError(f"--port must be 1–65535, got {args.port}")
+    queue_size = getattr(args, 'queue_size', DEMO_QUEUE_SIZE)
+    if queue_size < 1: raise ValueError(f"--queue-size must be at least 1, got {queue_size}")
+    models = model_registry(args.model, getattr(args, 'models_dir', None))    # bad paths: one line, before serving
     try: import gradio  # noqa: F401
     except ImportError: raise RuntimeError("the demo needs Gradio: pip install 'gradio>=5'") from None
-    if args.port is not None and not 0 < args.port < 65536: raise ValueError(f"--port must be 1–65535, got {args.port}")
-    try: launch(args.host, args.port, args.model, args.share, args.device, args.max_file_mb, args.max_pixels,
-                not args.no_examples, args.threads, args.open)
+    try: launch(args.host, args.port, models or None, args.share, args.device, args.max_file_mb, args.max_pixels,
+                not args.no_examples, args.threads, args.open, queue_size=queue_size)
     except OSError as e: raise OSError(f"cannot serve on {args.host}:{args.port} ({e}); is another demo running? "
                                        "choose a port with --port") from None
+
+# %% ../nbs/11_demo.ipynb #c1a7e0b2
+def _libc():
+    "glibc, or None (macOS, Windows, musl)."
+    try:
+        import ctypes
+        lib = ctypes.CDLL('libc.so.6')
+        return lib if hasattr(lib, 'mallopt') and hasattr(lib, 'malloc_trim') else None
+    except OSError: return None
+
+def limit_malloc_arenas(n: int = 2) -> bool:
+    "Let glibc's malloc use at most `n` arenas in this process (what MALLOC_ARENA_MAX=n does at start-up); False elsewhere."
+    lib = _libc()
+    return bool(lib and lib.mallopt(-8, int(n)))        # -8: M_ARENA_MAX
+
+def release_memory() -> bool:
+    "Hand the memory malloc keeps free after a request back to the system (glibc's malloc_trim); False elsewhere."
+    lib = _libc()
+    return bool(lib and lib.malloc_trim(0))
+
+def rss_mb(pid: int, field: str = 'VmRSS') -> float | None:
+    "Resident memory of a process in MB (`VmHWM`: its peak so far), read from /proc; None where there is no /proc."
+    try: status = Path(f'/proc/{pid}/status').read_text()
+    except OSError: return None
+    return next((int(l.split()[1]) / 1024 for l in status.splitlines() if l.startswith(field + ':')), None)
+
+def classroom_calls(folder, n: int = 8) -> list[dict]:
+    "`n` /super_resolve requests on the built-in examples (written to `folder`), each with its HR reference: greedy, then sampling (seed: the call's index)."
+    ex = make_examples(folder)
+    return [dict(lr_file=ex[k % len(ex)]['lr'], ref_file=ex[k % len(ex)]['hr'], mode='greedy' if k < len(ex) else 'sampling',
+                 seed=k) for k in range(n)]
+
+def load_test(url: str, calls: list[dict], pid: int | None = None, timeout: float = 900., poll_s: float = 0.2) -> dict:
+    "Submit `calls` (keyword arguments of /super_resolve, files as paths) at once, one gradio_client each; latency, queue positions, progress, results, wall time, server RSS."
+    from gradio_client import Client, handle_file
+    from gradio_client.utils import Status
+    clients = [Client(url, verbose=False) for _ in calls]                # one session per visitor, connected beforehand
+    rss_before = rss_mb(pid) if pid else None
+    jobs, seen, t0 = [], [], time.time()
+    for client, kw in zip(clients, calls):
+        kw = {k: handle_file(str(v)) if k in ('lr_file', 'ref_file') and v else v for k, v in kw.items()}
+        seen.append(dict(sent=time.time(), ranks=set(), progress=0, started=None, done=None))
+        jobs.append(client.submit(api_name='/super_resolve', **kw))
+    rss_max = rss_before
+    while time.time() - t0 < timeout and not all(s['done'] for s in seen):
+        for job, s in zip(jobs, seen):
+            if s['done']: continue
+            st = job.status()
+            if st.code == Status.IN_QUEUE and st.rank is not None: s['ranks'].add(st.rank + 1)   # as the page shows it
+            if st.code in (Status.PROCESSING, Status.PROGRESS) and s['started'] is None: s['started'] = time.time()
+            s['progress'] += bool(st.progress_data)
+            if job.done(): s['done'] = time.time()
+        if pid: rss_max = max(rss_max or 0., rss_mb(pid) or 0.)
+        time.sleep(poll_s)
+    results, errors = [], []
+    for job in jobs:
+        try: results.append(job.result(timeout=1)); errors.append(None)
+        except Exception as e: results.append(None); errors.append(f"{type(e).__name__}: {e}")
+    for client in clients: client.close()
+    done = [s['done'] for s in seen if s['done']]
+    return dict(n=len(calls), wall_s=(max(done) - t0) if done else None, results=results, errors=errors,
+                latency_s=[s['done'] - s['sent'] if s['done'] else None for s in seen],
+                service_s=[s['done'] - s['started'] if s['done'] and s['started'] else None for s in seen],
+                queue_positions=[sorted(s['ranks']) for s in seen], progress_updates=[s['progress'] for s in seen],
+                rss_before_mb=rss_before, rss_max_mb=rss_max, rss_peak_mb=rss_mb(pid, 'VmHWM') if pid else None)

@@ -1,8 +1,10 @@
 """The Gradio demo, tested like a user: through its API with gradio_client, and in a real browser (Chromium via Playwright).
 
-The app runs in this process on a free port with a small random model (`micro_config`), so the tests need neither the
-bundled weights nor the network. The browser test skips outside CI when Chromium is missing; under CI it must run."""
-import os, re, shutil, socket, tempfile, time
+The app runs in this process on a free port with small random models (`micro_config`) offered by name, so the tests
+need neither the bundled weights nor the network. A visitor can only name an offered model: paths, `../`, and real
+model folders outside the offered set are refused with a message naming no path. The browser test skips outside CI
+when Chromium is missing; under CI it must run. The classroom load test is in test_app_load.py (slow)."""
+import json, logging, os, re, shutil, socket, tempfile, time
 from pathlib import Path
 import numpy as np
 import pytest
@@ -33,14 +35,16 @@ def files(tmp_path_factory):
     from realiisr_lite.core import colorize
     d = tmp_path_factory.mktemp('app')
     torch.manual_seed(0)
-    RealIISR(micro_config()).save_pretrained(d/'micro')
+    for name in ('micro', 'other', 'outside'): RealIISR(micro_config()).save_pretrained(d/name)   # 'outside': not offered
     hr, _ = ThermalSceneSynth((128, 160))(3)
     lr, _ = degrade(hr, 'defocus', seed=3)
     save_thermal(lr, d/'street_lr.png'); save_thermal(lr, d/'street_lr16.png', bit_depth=16)
+    save_thermal(torch.rand(1, 128, 8), d/'tall_lr.png')                                   # 8×128 LR → 32×512 SR
     (d/'corrupt.png').write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(range(256)) * 2)
     Image.fromarray(colorize(torch.rand(32, 32), 'iron')).save(d/'palette.png')
-    return dict(model=d/'micro', lr=d/'street_lr.png', lr16=d/'street_lr16.png', corrupt=d/'corrupt.png',
-                palette=d/'palette.png')
+    (d/'notes.txt').write_text('not an image')
+    return dict(model=d/'micro', other=d/'other', outside=d/'outside', lr=d/'street_lr.png', lr16=d/'street_lr16.png',
+                tall=d/'tall_lr.png', corrupt=d/'corrupt.png', palette=d/'palette.png', txt=d/'notes.txt')
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +53,7 @@ def server(files):
     from realiisr_lite.app import build_app
     threads = torch.get_num_threads()
     torch.set_num_threads(1)            # tiny tiles: one thread is faster than several on a shared CPU
-    demo = build_app(files['model'], device='cpu')
+    demo = build_app({'micro': files['model'], 'other': files['other']}, device='cpu')
     port = _free_port()
     demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, quiet=True)
     try: yield f'http://127.0.0.1:{port}/'
@@ -57,9 +61,9 @@ def server(files):
         demo.close(); torch.set_num_threads(threads)
 
 
-def _predict(client, path, ref=None, cmap='iron', mode='greedy', seed=0, adain=True, overlap=1, row=40):
+def _predict(client, path, ref=None, model='micro', cmap='iron', mode='greedy', seed=0, adain=True, overlap=1, row=40):
     from gradio_client import handle_file
-    return client.predict(handle_file(str(path)), handle_file(str(ref)) if ref else None, '', cmap, mode, seed, adain,
+    return client.predict(handle_file(str(path)), handle_file(str(ref)) if ref else None, model, cmap, mode, seed, adain,
                           overlap, row, api_name='/super_resolve')
 
 
@@ -84,6 +88,121 @@ def test_api(server, files):
     assert load_thermal(download16)[1]['bit_depth'] == 16 and 'seed 3' in summary16
 
 
+
+def test_api_names(server):
+    "The API names every input and output, lists the offered models as choices (no free-text path), and ref_file is optional."
+    from gradio_client import Client
+    api = Client(server, verbose=False).view_api(return_format='dict', print_info=False)
+    assert list(api['named_endpoints']) == ['/super_resolve'] and not api['unnamed_endpoints']
+    ep = api['named_endpoints']['/super_resolve']
+    params = {p['parameter_name']: p for p in ep['parameters']}
+    assert list(params) == ['lr_file', 'ref_file', 'model', 'cmap', 'mode', 'seed', 'adain', 'overlap', 'row']
+    assert not params['lr_file']['parameter_has_default']                              # the one required input
+    assert all(p['parameter_has_default'] for n, p in params.items() if n != 'lr_file'), params
+    assert params['ref_file']['parameter_default'] is None
+    assert params['model']['type']['enum'] == ['micro', 'other'] and params['model']['parameter_default'] == 'micro'
+    assert not [p for p in ep['parameters'] if p['component'] == 'Textbox']          # nowhere to type a path
+    labels = [r['label'] for r in ep['returns']]
+    assert len(labels) == 7 and 'summary' in labels and all(l and not re.match(r'(value|parameter)_\d+$', l) for l in labels), labels
+    assert str(4 * (320 * 256 // 8) - 1) in params['row']['type']['description']         # any allowed result's height
+
+
+def _message(e) -> str:
+    return str(e.value if hasattr(e, 'value') else e)
+
+
+@pytest.mark.parametrize('name', ['/etc/passwd', '../../', '../../etc/passwd', 'OUTSIDE', 'MICRO_PATH', 'micro/../other', ''])
+def test_model_by_name_only(server, files, name):
+    "A request naming a path, `../`, or a real model folder (offered or not) instead of a name is refused, and the message names no path."
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+    name = {'OUTSIDE': str(files['outside']), 'MICRO_PATH': str(files['model'])}.get(name, name)
+    with pytest.raises(AppError) as e: _predict(Client(server, verbose=False), files['lr'], model=name)
+    msg = _message(e)
+    assert msg == 'model: choose one of micro, other', msg
+    assert '/' not in msg and str(files['model'].parent) not in msg and 'passwd' not in msg
+
+
+def test_model_offered_by_name_works(server, files):
+    "The second offered model, chosen by name, serves the request; the summary says which model ran."
+    from gradio_client import Client
+    *_, summary, download, _ = _predict(Client(server, verbose=False), files['lr'], model='other')
+    assert 'model **other**' in summary and Image.open(download).size == (160, 128)
+
+
+def test_forged_file_paths_refused(server, files):
+    "A raw request that puts a server path (not an upload) in a file input is refused without echoing the path."
+    import httpx
+    url = server + 'gradio_api/call/super_resolve'
+    for path in ('/etc/passwd', str(files['lr']), '../../etc/hostname'):
+        r = httpx.post(url, json={'data': [{'path': path, 'meta': {'_type': 'gradio.FileData'}}, None, 'micro', 'iron',
+                                           'greedy', 0, True, 1, 40]}, timeout=30)
+        assert r.status_code == 200, r.text
+        events = httpx.get(f"{url}/{r.json()['event_id']}", timeout=60).text
+        assert 'event: error' in events and 'event: complete' not in events, events
+        assert 'passwd' not in events and 'hostname' not in events and str(files['lr'].parent) not in events, events
+
+
+def test_profile_row_sized_to_result(server, files):
+    "Row 256 of a 512-px-tall result is accepted (the slider is not capped at 255) and the profile is drawn there."
+    from gradio_client import Client
+    slider, pseudo, plot, gallery, summary, download, row = _predict(Client(server, verbose=False), files['tall'], row=256)
+    assert row == 256 and '8×128 → 32×512' in summary and Image.open(download).size == (32, 512)
+    *_, row_clipped = _predict(Client(server, verbose=False), files['lr'], row=1000)        # beyond a 128-px result: clipped
+    assert row_clipped == 127
+
+
+def test_rejections_log_one_line(server, files, caplog, capfd):
+    "Each rejected upload (corrupt, pseudo-colour, wrong type) is one log line naming the file, with no traceback anywhere."
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+    client = Client(server, verbose=False)
+    capfd.readouterr()
+    with caplog.at_level(logging.INFO, logger='realiisr_lite.app'):
+        for bad, why in ((files['corrupt'], 'corrupt.png: not a readable image'), (files['palette'], 'palette.png: pseudo-colour'),
+                         (files['txt'], 'Invalid file type')):
+            caplog.clear()
+            with pytest.raises(AppError, match=why) as e: _predict(client, bad)
+            assert not re.search(r'(^|[\s\'"(])/\w', _message(e)) and 'Error' not in _message(e), _message(e)   # no path, no OS text
+            lines = [r.getMessage() for r in caplog.records if r.name == 'realiisr_lite.app']
+            assert len(lines) == 1 and 'rejected' in lines[0] and '\n' not in lines[0], lines
+            assert bad.name in lines[0] or 'Invalid file type' in lines[0], lines
+    out, err = capfd.readouterr()
+    assert 'Traceback' not in out + err, err[-2000:]
+
+
+def test_exposure_notice(files, capsys, monkeypatch):
+    "Serving beyond this machine prints one notice line: models, limits, queue; on loopback nothing is printed."
+    import realiisr_lite.app as app
+    from gradio.utils import get_upload_folder
+    monkeypatch.setenv('GRADIO_TEMP_DIR', get_upload_folder())    # launch() would give the process its own (the server above uses this one)
+    for exposed in (False, True):
+        monkeypatch.setattr(app, 'is_loopback', lambda host, exposed=exposed: not exposed)
+        demo = app.launch('127.0.0.1', _free_port(), {'micro': files['model'], 'other': files['other']}, device='cpu',
+                          examples=False, block=False, max_file_mb=5, queue_size=9)
+        try: out = capsys.readouterr().out
+        finally: demo.close()
+        notice = [l for l in out.splitlines() if 'NOTICE' in l]
+        if not exposed: assert notice == [], out; continue
+        assert len(notice) == 1, out
+        for part in ('the network at 127.0.0.1', 'micro, other', '5 MB', f'{320 * 256:,} LR pixels', '9 waiting'):
+            assert part in notice[0], notice[0]
+        assert str(files['model']) not in notice[0]
+
+
+def test_cli_model_arguments(files, tmp_path, capsys):
+    "`realiisr-lite demo` refuses a bad --model/--models-dir in one line (exit 2) before serving; the registry offers names."
+    from realiisr_lite.cli import main
+    from realiisr_lite.app import model_registry
+    for argv, why in ((['--model', f'x={tmp_path/"nowhere"}'], 'no model folder at'), (['--models-dir', str(tmp_path)], 'no model folders in it'),
+                      (['--model', f'a={files["model"]}', '--model', f'a={files["other"]}'], "'a' is used twice"),
+                      (['--queue-size', '0'], '--queue-size')):
+        assert main(['demo', '--port', str(_free_port())] + argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and why in err, err
+    reg = model_registry([f'mine={files["model"]}', str(files['other'])], models_dir=None)
+    assert list(reg) == ['mine', 'other'] and reg['mine'] == files['model'].resolve()
+
 def _chromium() -> str:
     if Path(CHROMIUM).exists(): return CHROMIUM
     msg = f"no Chromium at {CHROMIUM} (apt install chromium, or set REALIISR_CHROMIUM)"
@@ -101,9 +220,12 @@ def test_browser(server, files, tmp_path):
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={'width': 1440, 'height': 1000})
-            page.set_default_timeout(60_000)
+            page.set_default_timeout(60_000); expect.set_options(timeout=60_000)     # a shared CPU can be slow
             page.goto(server, wait_until='domcontentloaded')
             expect(page.get_by_text('Thermal image super-resolution ×4')).to_be_visible()
+            expect(page.locator('#model-choice input')).to_have_value('micro')             # models by name ...
+            expect(page.locator('textarea')).to_have_count(0)                              # ... and no path box
+            expect(page.get_by_text('checkpoint', exact=False)).to_have_count(0)
             upload = page.locator('#lr-upload input[type=file]')
             upload.set_input_files(str(files['corrupt']))                                  # a bad file first
             expect(page.locator('#lr-info')).to_contain_text('not a readable image')
@@ -118,6 +240,7 @@ def test_browser(server, files, tmp_path):
             expect(page.locator('#sr-slider img').first).to_be_visible()
             expect(page.locator('#profile-plot img')).to_be_visible()
             expect(page.locator('#summary')).to_contain_text('160×128')
+            expect(page.locator('#summary')).to_contain_text('model micro')
             expect(page.locator('#scales img')).to_have_count(4)
             expect(page.locator('#download a').first).to_have_attribute('href', re.compile(r'street_lr_sr_x4\.png$'))
             page.evaluate('window.scrollTo(0, 0)'); time.sleep(0.5)
