@@ -121,7 +121,9 @@ def model_registry(models=None, models_dir=None) -> dict[str, Path]:
         reg[BUNDLED_NAME] = bundled_weights_dir('tiny').resolve()
     return reg
 
-def _one_line(s) -> str: return ' '.join(str(s).split())
+def _one_line(s) -> str:
+    "`s` as text on one line (runs of whitespace, newlines included, become one space)."
+    return ' '.join(str(s).split())
 
 def resolve_model(name, registry: dict, device=None):
     "The model offered under `name`, loaded (cached); any other name, or a model that fails to load, raises DemoInputError naming no path (the log gets the detail)."
