@@ -465,7 +465,7 @@ def exposure_notice(host: str, port: int, share: bool, names, max_file_mb: float
     "The one-line start-up notice of what a demo reachable by others exposes; None on a loopback host without `share`."
     if is_loopback(host) and not share: return None
     where = ' and '.join(([] if is_loopback(host) else [f"the network at {host}:{port}"]) + (['a public gradio.live link'] if share else []))
-    return (f"NOTICE: the demo is reachable from {where}. Anyone who opens it can run the models "
+    return (f"NOTICE: the demo is reachable from {where}. Anyone who opens it can run the model{'s' * (len(names) != 1)} "
             f"{', '.join(names) or '(none)'} (chosen by name; no paths), upload files up to {max_file_mb:g} MB with up to "
             f"{max_lr_pixels:,} LR pixels, one request at a time with up to {queue_size} waiting; uploads and results "
             f"are deleted after {DEMO_KEEP_S // 60} min.")
