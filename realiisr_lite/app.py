@@ -22,7 +22,7 @@ from .metrics import bicubic_upscale, psnr, ssim
 from .model import InputImageError, load_pretrained, super_resolve
 
 # %% auto #0
-__all__ = ['log', 'BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
+__all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
            'INTRO', 'DEMO_QUEUE_SIZE', 'DEMO_KEEP_S', 'DEMO_SESSIONS', 'DEMO_HOST', 'DEMO_PORT', 'DEMO_HELP',
            'DemoInputError', 'is_model_folder', 'load_model', 'model_summary', 'find_models', 'model_registry',
            'resolve_model', 'read_upload', 'public_text', 'user_message', 'make_examples', 'process', 'mark_row_rgb',
@@ -34,7 +34,7 @@ __all__ = ['log', 'BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_M
 class DemoInputError(ValueError):
     "A request the demo cannot run (no file, too large, no model); the message is shown to the user as is."
 
-log = logging.getLogger('realiisr_lite.app')
+_log = logging.getLogger('realiisr_lite.app')
 
 BUNDLED_NAME = 'bundled'
 BUNDLED_MISSING = ("The bundled model (realiisr_lite/weights/tiny) is not in this installation. Train one with "
@@ -132,7 +132,7 @@ def resolve_model(name, registry: dict, device=None):
         raise DemoInputError(f"unknown model; this demo offers: {', '.join(registry)}")
     try: return load_model(registry[name], device)
     except DemoInputError as e:
-        log.warning("model %r failed to load: %s", name, _one_line(e))
+        _log.warning("model %r failed to load: %s", name, _one_line(e))
         raise DemoInputError(f"the model {name!r} could not be loaded on the server (the person running the demo "
                              "finds the reason in its log)") from None
 
@@ -319,10 +319,10 @@ def _log_failure(e: Exception, lr_file, model_name):
     "One server-log line for a request that ended with an error (REALIISR_DEBUG=1 adds the traceback)."
     f = getattr(_upload_path(lr_file), 'name', None)
     if isinstance(e, (DemoInputError, ThermalImageError, InputImageError)):
-        log.warning("rejected %s (model %r): %s", f or 'a request', model_name, _one_line(e))
+        _log.warning("rejected %s (model %r): %s", f or 'a request', model_name, _one_line(e))
     else:
         where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
-        log.error("failed on %s (model %r): %s: %s%s", f or 'a request', model_name, type(e).__name__, _one_line(e),
+        _log.error("failed on %s (model %r): %s: %s%s", f or 'a request', model_name, type(e).__name__, _one_line(e),
                   f" (at {where.filename}:{where.lineno} in {where.name})" if where else '')
     if os.environ.get('REALIISR_DEBUG'): traceback.print_exception(e)
 
@@ -333,7 +333,7 @@ def _quiet(gr, cls):
         except Exception as e:
             detail = e.message if isinstance(e, gr.Error) else f"{type(e).__name__}: {e}"
             label = str(self.label or cls.__name__)
-            log.warning("rejected a request: %s: %s", label, _one_line(detail))
+            _log.warning("rejected a request: %s: %s", label, _one_line(detail))
             choices = [str(v) for _, v in getattr(self, 'choices', None) or []]
             msg = (f"{label}: choose one of {', '.join(choices)}" if choices else
                    f"{label}: {public_text(detail) if isinstance(e, gr.Error) else 'not a valid value'}")
@@ -384,7 +384,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
         finally: release_memory()                   # a request's working memory goes back to the system
         res['model_name'] = model
         (h, w), (H, W) = res['lr'].shape[-2:], res['sr'].shape[-2:]
-        log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, mode,
+        _log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, mode,
                  res['seconds'])
         return (res['slider'], _enlarge(res['pseudo'], 400), res['profile'], res['gallery'], summary_markdown(res),
                 res['download'], _compact_state(res), res['row'])
@@ -476,10 +476,10 @@ class _StderrHandler(logging.StreamHandler):
 
 def _log_to_stderr():
     "Send the demo's log (one line per request) to stderr, once."
-    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+    if not any(isinstance(h, _StderrHandler) for h in _log.handlers):
         h = _StderrHandler()
         h.setFormatter(logging.Formatter('%(asctime)s realiisr-lite demo: %(message)s', '%H:%M:%S'))
-        log.addHandler(h); log.setLevel(logging.INFO)
+        _log.addHandler(h); _log.setLevel(logging.INFO)
 
 def _stop_on_signals():
     "Let SIGINT and SIGTERM stop a blocking server cleanly, temporary folders removed (a background job starts with SIGINT ignored)."
