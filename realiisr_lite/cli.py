@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['SR_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'sr_plan', 'CLIError', 'build_parser', 'main']
+__all__ = ['SR_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'sr_provenance', 'sr_plan', 'CLIError',
+           'build_parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #627becff
 def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
@@ -113,9 +114,16 @@ def _run_train(a):
 
 def _add_sr(p):
     p.add_argument('input', help='an image file (PNG 8/16-bit, TIFF incl. float °C, BMP, JPEG) or a folder of them')
-    p.add_argument('--out', help="output file or folder (default: <input>_sr.png next to a file; a sibling folder <folder>_sr/ for a folder)")
+    p.add_argument('--out', help="output file or folder (default: <input>_sr.png next to a file, <input>_sr.tif for float output; "
+                                 "a sibling folder <folder>_sr/ for a folder)")
     p.add_argument('--model', help='model folder (default: the bundled tiny model)')
-    p.add_argument('--bits', choices=['auto', '8', '16'], default='auto', help='output bit depth (auto: 16 for 16-bit inputs)')
+    p.add_argument('--out-bits', '--bits', dest='out_bits', choices=['auto', '8', '16', 'float'], default='auto',
+                   help="what to write (auto: the input's kind: float32 TIFF in the input's units (°C, K, counts) for float "
+                        "inputs, 16-bit counts for 16-bit inputs, 8-bit for 8-bit inputs)")
+    p.add_argument('--normalize', choices=['auto', 'minmax', 'percentile'], default='auto',
+                   help="how the input maps to [0, 1] (auto: 8-bit ÷255, 16-bit 1st-99th percentile, float min-max); "
+                        "SR values stay within that range: minmax keeps a 16-bit frame's whole count range")
+    p.add_argument('--sidecar', action='store_true', help='also write the record of how each file was made to <out>.json')
     p.add_argument('--no-adain', action='store_true', help='skip the AdaIN intensity correction')
     p.add_argument('--sample', action='store_true', help='sample tokens (top-k 50) instead of greedy decoding')
     p.add_argument('--seed', type=int, default=0, help='seed for --sample')
@@ -124,15 +132,16 @@ def _add_sr(p):
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
     p.add_argument('--device', help='cpu, cuda, mps')
 
-SR_SUFFIX = '_sr'                       # `sr FILE` writes FILE_sr.png; `sr FOLDER` skips such files (earlier outputs)
+SR_SUFFIX = '_sr'                       # `sr FILE` writes FILE_sr.png (.tif for float); `sr FOLDER` skips such files (earlier outputs)
 _SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
 
 def _load_lr(src: Path, a):
     "Load an input image and check it against the model's LR size limits, every error naming the file."
     from realiisr_lite.data import load_thermal, ThermalImageError
     from realiisr_lite.model import MAX_LR_PIXELS
-    try: lr, meta = load_thermal(src, allow_pseudocolor=a.allow_pseudocolor)
+    try: lr, meta = load_thermal(src, normalize=getattr(a, 'normalize', 'auto'), allow_pseudocolor=a.allow_pseudocolor)
     except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True', 'pass --allow-pseudocolor')) from None
+    except ValueError as e: raise CLIError(f"{src}: {e}") from None
     h, w = lr.shape[-2:]
     if min(h, w) < 8: raise CLIError(f"{src}: LR image {w}x{h} is too small (need at least 8x8 pixels)")
     if h * w > MAX_LR_PIXELS: raise CLIError(f"{src}: LR image {w}x{h} has {h*w:,} pixels, more than the limit of {MAX_LR_PIXELS:,}")
@@ -153,21 +162,57 @@ def _writable_dir(folder: Path, shown) -> list[Path]:
         raise CLIError(f"cannot write the output {shown}: {e.strerror or e}") from None
     return created
 
-def _sr_one(model, src: Path, dst: Path, a, lr_meta=None) -> str:
-    from realiisr_lite.data import save_thermal
+def _sr_dst(dst: Path, bits, named: bool) -> Path:
+    "The output path for `bits`: a derived name gets a suffix that can hold them; a name the user gave must already."
+    suf = dst.suffix.lower()
+    need = '.tif' if bits == 'float' and suf not in ('.tif', '.tiff') else '.png' if bits == 16 and suf == '.bmp' else None
+    if need is None: return dst
+    what = 'float32 values' if bits == 'float' else '16-bit values'
+    if named: raise CLIError(f"--out {dst}: {suf.lstrip('.').upper() or 'a file without suffix'} cannot hold {what}; "
+                             f"name a {'.tif' if bits == 'float' else '.png or .tif'} file or choose --out-bits")
+    return dst.with_suffix(need)
+
+def _written(rec: dict) -> str:
+    "What a file holds, for the one-line report, e.g. 'float32 -9.92…14.65 in the input's units' or '8-bit'."
+    o, inp = rec['output'], rec.get('input') or {}
+    lo, hi = o['value_range']
+    if o['bits'] == 'float': return f"float32 {lo:.4g}…{hi:.4g} in the input's units"
+    if o['units'] == 'input': return f"16-bit counts {lo:.0f}…{hi:.0f}" if o['bits'] == 16 else '8-bit'
+    a, b = inp.get('norm_range', (0, 1))
+    return f"{o['bits']}-bit, 0…{2**o['bits'] - 1} = the input's {a:.4g}…{b:.4g}"
+
+def sr_provenance(model, model_path=None, decode: str | None = None, greedy: bool = True, top_k: int = 0, seed=None,
+                  adain_correction: bool | None = None, overlap: int | None = None, fidelity: float | None = None) -> dict:
+    "What made an SR file (software, model, scale, decoding): the `description` that `save_like_input` records in it."
+    from realiisr_lite import __version__
+    cfg, meta = model.config, getattr(model, 'meta', None) or {}
+    t = cfg.lr_size
+    dec = dict(decode=decode or (cfg.decode if greedy else 'sample'), top_k=top_k if not greedy else None,
+               seed=seed if not greedy else None, adain=cfg.adain if adain_correction is None else bool(adain_correction),
+               fidelity=cfg.fidelity if fidelity is None else fidelity, tile=t, overlap=t // 4 if overlap is None else overlap)
+    return dict(software=f'realiisr_lite {__version__}', scale=cfg.scale, decoding=dec,
+                model=dict(name=cfg.name, path=str(model_path) if model_path else 'bundled',
+                           **{k: meta[k] for k in ('steps', 'data', 'commit') if k in meta}))
+
+def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -> str:
+    from realiisr_lite.data import encode_like_input, output_bits, write_thermal_file
     from realiisr_lite.model import InputImageError
     lr, meta = lr_meta or _load_lr(src, a)
+    dst = _sr_dst(dst, output_bits(meta, a.out_bits), named)
     t0 = time.time()
-    try: sr = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=not a.no_adain, greedy=not a.sample,
+    adain = False if a.no_adain else None                                # None: the model's own default
+    try: sr = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=adain, greedy=not a.sample,
                                   top_k=50 if a.sample else 0, seed=a.seed)
     except InputImageError as e: raise CLIError(f"{src}: {e}") from None
-    bits = 16 if (a.bits == '16' or (a.bits == 'auto' and meta['bit_depth'] == 16)) else 8
-    try: save_thermal(sr, dst, bit_depth=bits, meta=meta if bits == 16 else None)
+    arr, rec = encode_like_input(sr, meta, a.out_bits)                   # the input's kind and units, unless --out-bits
+    rec = {**sr_provenance(model, a.model, greedy=not a.sample, top_k=50 if a.sample else 0, seed=a.seed,
+                           adain_correction=adain, overlap=a.overlap), **rec}
+    try: write_thermal_file(arr, dst, rec, sidecar=a.sidecar)
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
-    return f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {bits}-bit) in {time.time() - t0:.1f} s"
+    return f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {_written(rec)}) in {time.time() - t0:.1f} s"
 
 def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
-    "What `realiisr-lite sr INPUT [--out OUT]` will write: (input, output) pairs, the output folder, and how many earlier outputs it skips."
+    "What `realiisr-lite sr INPUT [--out OUT]` will write: (input, output) pairs (.png; .tif for float output), the output folder, and how many earlier outputs it skips."
     from realiisr_lite.data import list_images
     src = Path(input)
     if not src.exists(): raise CLIError(f"input not found: {src}")
@@ -187,16 +232,20 @@ def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
 def _run_sr(a):
     from realiisr_lite.model import RealIISR
     from realiisr_lite.core import pick_device
+    from realiisr_lite.data import output_bits
     plan, out_dir, skipped = sr_plan(a.input, a.out)
     folder = Path(a.input).is_dir()
     if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.* or inside {out_dir} (outputs of an earlier sr)", file=sys.stderr)
     first = None if folder else _load_lr(plan[0][0], a)                   # a bad file fails before the model loads
-    created = _writable_dir(out_dir, f"folder {out_dir}" if folder else str(plan[0][1]))   # so does an unwritable output
+    named = not folder and a.out is not None and Path(a.out).suffix.lower() in _SR_FORMATS and not Path(a.out).is_dir()
+    if first:                                                             # so does an output name that cannot hold the result
+        plan = [(plan[0][0], _sr_dst(plan[0][1], output_bits(first[1], a.out_bits), named))]
+    created = _writable_dir(out_dir, f"folder {out_dir}" if folder else str(plan[0][1]))   # and an unwritable output
     written = failed = 0
     try:
         model = RealIISR.from_pretrained(a.model, device=a.device or pick_device())
         for f, dst in plan:
-            try: print(_sr_one(model, f, dst, a, first), flush=True); written += 1
+            try: print(_sr_one(model, f, dst, a, first, named), flush=True); written += 1
             except (CLIError, ValueError) as e:
                 if not folder: raise
                 print(f"skipped: {e}", file=sys.stderr); failed += 1

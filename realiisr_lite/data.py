@@ -17,14 +17,15 @@ from torch.utils.data import Dataset
 from .core import as_batch, as_image_2d, shared_data_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'DEGRADATION_KINDS', 'RADIOMETRY', 'SEVERITIES', 'AGC_RANGES', 'SCENE_CATEGORIES',
-           'TNO_TRIM', 'FLIR_IISR_SPLIT', 'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal', 'denormalize',
-           'save_thermal', 'disc_psf', 'motion_psf', 'apply_psf', 'area_downsample', 'subpixel_shift', 'smooth_field',
-           'sensor_noise', 'sample_degradation', 'blurred_lr', 'agc_params', 'frame_agc_params', 'agc_affine',
-           'apply_degradation', 'degrade', 'fit_gain_offset', 'radiometric_gain', 'planck_counts', 'ThermalSceneSynth',
-           'degraded_crop', 'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of', 'tno_root', 'tno_split',
-           'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset', 'find_paired_root', 'PairedIRDataset',
-           'DatasetUnavailableError', 'download_flir_iisr']
+__all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'OUT_BITS', 'DEGRADATION_KINDS', 'RADIOMETRY', 'SEVERITIES', 'AGC_RANGES',
+           'SCENE_CATEGORIES', 'TNO_TRIM', 'FLIR_IISR_SPLIT', 'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal',
+           'denormalize', 'save_thermal', 'output_bits', 'encode_like_input', 'write_thermal_file', 'save_like_input',
+           'read_description', 'disc_psf', 'motion_psf', 'apply_psf', 'area_downsample', 'subpixel_shift',
+           'smooth_field', 'sensor_noise', 'sample_degradation', 'blurred_lr', 'agc_params', 'frame_agc_params',
+           'agc_affine', 'apply_degradation', 'degrade', 'fit_gain_offset', 'radiometric_gain', 'planck_counts',
+           'ThermalSceneSynth', 'degraded_crop', 'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of',
+           'tno_root', 'tno_split', 'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset', 'find_paired_root',
+           'PairedIRDataset', 'DatasetUnavailableError', 'download_flir_iisr']
 
 # %% ../nbs/01_data.ipynb #99a5f7b2
 class ThermalImageError(ValueError):
@@ -114,6 +115,22 @@ def denormalize(img, meta: dict) -> np.ndarray:
     lo, hi = meta['norm_range']
     return as_image_2d(img).astype(np.float64) * (hi - lo) + lo
 
+def _pil_format(path: Path) -> str:
+    "The PIL format name for a file's suffix (no suffix: PNG)."
+    s = path.suffix.lstrip('.').upper()
+    return {'': 'PNG', 'TIF': 'TIFF', 'JPG': 'JPEG'}.get(s, s)
+
+def _save_atomic(arr: np.ndarray, path: Path, **kw) -> Path:
+    "Write an array as an image via a temporary file renamed into place (nothing half-written is ever left)."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        Image.fromarray(arr).save(tmp_path, format=_pil_format(path), **kw)
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists(): tmp_path.unlink()
+    return path
+
 def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Path:
     "Write a [0, 1] image as an 8- or 16-bit PNG/TIFF (16-bit in the input's count range when `meta` is given), atomically."
     path = Path(path)
@@ -124,14 +141,84 @@ def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Pat
         v = denormalize(np.clip(a, 0, 1), meta) if (meta and meta.get('kind') == 'raw16') else np.clip(a, 0, 1) * 65535
         arr = np.clip(v + 0.5, 0, 65535).astype(np.uint16)
     else: raise ValueError(f"bit_depth must be 8 or 16, got {bit_depth}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        Image.fromarray(arr).save(tmp_path, format=(path.suffix.lstrip('.').upper().replace('TIF', 'TIFF').replace('TIFFF', 'TIFF') or 'PNG').replace('JPG', 'JPEG'))
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists(): tmp_path.unlink()
+    return _save_atomic(arr, path)
+
+# %% ../nbs/01_data.ipynb #3201833b
+OUT_BITS = (8, 16, 'float')
+
+def output_bits(meta: dict | None = None, out_bits=None) -> int | str:
+    "The kind an SR result is written in: `out_bits` (8, 16, 'float') if given, else the input's (float → 'float', 16-bit → 16, else 8)."
+    if out_bits is None or out_bits == 'auto':
+        kind = (meta or {}).get('kind')
+        return 'float' if kind == 'float' else 16 if kind == 'raw16' else 8
+    b = str(out_bits).lower()
+    if b not in ('8', '16', 'float'): raise ValueError(f"out_bits must be 8, 16 or 'float', got {out_bits!r}")
+    return 'float' if b == 'float' else int(b)
+
+def encode_like_input(img, meta: dict | None, out_bits=None) -> tuple[np.ndarray, dict]:
+    "The array to store for a [0, 1] image (float32 in the input's units, uint16 or uint8) and a record of the mapping."
+    a = as_image_2d(img).astype(np.float64)
+    if not np.isfinite(a).all(): raise ValueError("refusing to save an image with NaN/inf values")
+    bits = output_bits(meta, out_bits)
+    lo, hi = map(float, meta['norm_range']) if meta else (0., 1.)
+    kind = (meta or {}).get('kind')
+    if bits == 'float':                                  # the inverse of load_thermal's map, nothing clipped or rounded
+        arr, units, g, b = (a * (hi - lo) + lo).astype(np.float32), 'input', 1., 0.
+    elif meta and (kind, bits) in (('raw16', 16), ('display8', 8)):   # the input's own counts / grey levels
+        arr = np.clip(a * (hi - lo) + lo + 0.5, 0, 2**bits - 1).astype(np.uint16 if bits == 16 else np.uint8)
+        units, g, b = 'input', 1., 0.
+    else:                                                # another kind: the norm_range spread over the storage range
+        top = 2**bits - 1
+        arr = (np.clip(a, 0, 1) * top + 0.5).astype(np.uint16 if bits == 16 else np.uint8)
+        units, g, b = 'scaled', (hi - lo) / top, lo
+    out = dict(bits=bits, dtype=str(arr.dtype), size=list(arr.shape), value_range=[float(arr.min()), float(arr.max())],
+               units=units, input_units=(meta or {}).get('units', "the input file's (°C, K or counts)" if meta else 'normalised [0, 1]'),
+               stored_to_input_units=[g, b])
+    rec = dict(output=out)
+    if meta:
+        rec['input'] = {'file': Path(meta['path']).name if meta.get('path') else None,
+                        **{k: meta[k] for k in ('kind', 'bit_depth', 'size', 'original_range', 'normalize', 'norm_range',
+                                                'conversion', 'units') if k in meta}}
+        rec['limits'] = (f"[0, 1] of the normalised image is the input's norm_range [{lo:.6g}, {hi:.6g}]; SR models clip "
+                         "their output to [0, 1], so SR values lie within that range")
+    return arr, rec
+
+def write_thermal_file(arr: np.ndarray, path, record: dict | None = None, sidecar: bool = False) -> Path:
+    "Write a uint8/uint16/float32 array atomically, `record` as JSON in the TIFF ImageDescription or PNG Description (and `<path>.json`)."
+    path = Path(path); fmt = _pil_format(path)
+    if arr.dtype == np.float32 and fmt != 'TIFF':
+        raise ValueError(f"{path.name}: {fmt} cannot hold float32 values; write a .tif/.tiff file or choose 16 or 8 bits")
+    if arr.dtype == np.uint16 and fmt not in ('PNG', 'TIFF'):
+        raise ValueError(f"{path.name}: {fmt} cannot hold 16-bit values; write a .png or .tif file or choose 8 bits")
+    text = json.dumps(record, ensure_ascii=True) if record else None
+    kw = {}
+    if text and fmt == 'TIFF': kw['description'] = text
+    elif text and fmt == 'PNG':
+        from PIL.PngImagePlugin import PngInfo
+        kw['pnginfo'] = PngInfo(); kw['pnginfo'].add_text('Description', text)
+    _save_atomic(arr, path, **kw)
+    if sidecar and text:
+        side = path.with_name(path.name + '.json')
+        tmp = side.with_name(f'.{side.name}.tmp{os.getpid()}')
+        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + '\n', encoding='utf-8'); os.replace(tmp, side)
     return path
+
+def save_like_input(img, path, meta: dict | None, out_bits=None, description: dict | str | None = None,
+                    sidecar: bool = False) -> Path:
+    "Write a [0, 1] (SR) image in its input's kind and units (float32 TIFF, 16- or 8-bit), recording how; `out_bits` overrides."
+    arr, rec = encode_like_input(img, meta, out_bits)
+    if description is not None: rec = {**(description if isinstance(description, dict) else dict(description=str(description))), **rec}
+    return write_thermal_file(arr, path, rec, sidecar)
+
+def read_description(path) -> dict | None:
+    "The JSON record `save_like_input` wrote into a file (TIFF ImageDescription, PNG Description) or its `.json` sidecar; None if none."
+    path = Path(path)
+    with Image.open(path) as im:
+        text = im.tag_v2.get(270) if im.format == 'TIFF' else im.info.get('Description')
+    side = path.with_name(path.name + '.json')
+    if not text and side.exists(): text = side.read_text(encoding='utf-8')
+    try: return json.loads(text) if text else None
+    except json.JSONDecodeError: return None
 
 # %% ../nbs/01_data.ipynb #87ef9ca4
 def disc_psf(radius: float, supersample: int = 8) -> torch.Tensor:
