@@ -87,7 +87,8 @@ def _kv(pairs) -> dict:
     return out
 
 def _add_train(p):
-    p.add_argument('--config', default='tiny', help="named configuration: tiny (CPU), base (one GPU), paper")
+    p.add_argument('--config', default='tiny', help="named configuration: tiny (CPU), tiny-v1, base (one GPU), paper")
+    p.add_argument('--released', action='store_true', help="the authors' released-code behaviour for every part (notebook 08)")
     p.add_argument('--set', nargs='*', metavar='KEY=VALUE', help="override config entries, e.g. var.depth=8 train.lr=1e-4 use_tsg=false")
     p.add_argument('--data', default='auto', help="auto | synthetic | tno | tno+synthetic | FOLDER | flir:PATH (default: auto)")
     p.add_argument('--out', default='runs/tiny', help='output folder (checkpoints, final model)')
@@ -103,7 +104,7 @@ def _run_train(a):
     from realiisr_lite.model import get_config
     ov = _kv(a.set)
     if a.steps: ov['train.steps'] = a.steps
-    cfg = get_config(a.config, ov)
+    cfg = get_config(a.config, ov, released=a.released)
     if a.print_config: print(json.dumps(cfg.to_dict(), indent=1)); return
     from realiisr_lite.train import train
     if a.vqvae and not Path(a.vqvae).exists(): raise CLIError(f"tokenizer not found: {a.vqvae}")
@@ -275,9 +276,29 @@ def _add_bench(p):
     p.add_argument('--repeats', type=int, default=2)
     p.add_argument('--bf16', action='store_true', help='run in bfloat16')
     p.add_argument('--device', help='cpu, cuda, mps (default: best available)')
+    p.add_argument('--image', type=int, metavar='N', help="time a whole N×N LR image → ×4 with a trained model's default path "
+                   "(KV cache on and off, per-stage split) instead of the random-weight generation benchmark")
+    p.add_argument('--model', help='model folder for --image (default: the bundled model)')
     p.add_argument('--json', dest='json_out', help='also write the results to this JSON file')
 
+def _run_bench_image(a):
+    from realiisr_lite.model import load_pretrained
+    from realiisr_lite.evaluate import benchmark_super_resolve
+    from realiisr_lite.core import pick_device
+    dev = torch.device(a.device) if a.device else pick_device()
+    model = load_pretrained(a.model, device=dev)
+    runs = [benchmark_super_resolve(model, a.image, a.repeats, use_cache=c) for c in (True, False)]
+    s = model.config.scale
+    print(f"{model.config.name}: {a.image}x{a.image} -> {a.image * s}x{a.image * s}, {runs[0]['tiles']} tiles of {model.config.lr_size} LR px, "
+          f"decode {model.config.decode}, {dev}, {runs[0]['threads']} threads (best of {a.repeats})")
+    print(f"{'KV cache':9s} {'total s':>8s} {'prior':>7s} {'condition':>10s} {'generation':>11s} {'decoding':>9s} {'tiling':>7s}")
+    for r in runs:
+        print(f"{'on' if r['use_cache'] else 'off':9s} {r['wall']:8.2f} {r['prior']:7.2f} {r['condition']:10.2f} {r['generation']:11.2f} "
+              f"{r['decoding']:9.2f} {r['tiling']:7.2f}")
+    if a.json_out: Path(a.json_out).write_text(json.dumps(dict(model=a.model or 'bundled', runs=runs), indent=1))
+
 def _run_bench(a):
+    if a.image: return _run_bench_image(a)
     from realiisr_lite.model import get_config
     from realiisr_lite.var import benchmark_generation
     from realiisr_lite.core import pick_device
@@ -300,13 +321,17 @@ def _run_bench(a):
 def _add_eval(p):
     p.add_argument('--model', action='append', default=[], metavar='NAME=PATH',
                    help="a model folder to evaluate, e.g. 'Real-IISR-lite=runs/tiny/model' (repeatable; default: the bundled model)")
-    p.add_argument('--regression', help='regression-baseline checkpoint (.safetensors) to include (default with the bundled model: its baseline)')
+    p.add_argument('--regression', action='append', default=[], metavar='[NAME=]PATH',
+                   help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
     p.add_argument('--data', default='auto', help='auto | tno | synthetic | FOLDER | flir:PATH')
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
     p.add_argument('--out', default='results/eval', help='output folder for report.md, summary.csv, report.json, figures')
-    p.add_argument('--no-adain', action='store_true', help='skip AdaIN in the models')
+    p.add_argument('--no-adain', action='store_true', help="skip AdaIN in the models (default: each model's own setting)")
     p.add_argument('--decode', default=None, help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the model's own)")
+    p.add_argument('--fidelity', default=None, help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
+    p.add_argument('--neutral', action='store_true', help="also evaluate each model with neutral tokens (what the generated tokens add)")
+    p.add_argument('--fit-gain-offset', action='store_true', help="also report PSNR after a per-image least-squares gain/offset fit")
     p.add_argument('--device', help='cpu, cuda, mps')
 
 def _run_eval(a):
@@ -318,14 +343,22 @@ def _run_eval(a):
         n, p = spec.split('=', 1)
         if p and not Path(p).exists(): raise CLIError(f"model folder not found: {p}")
         models[n] = p or None
-    if a.regression and not Path(a.regression).exists(): raise CLIError(f"regression checkpoint not found: {a.regression}")
-    if a.regression is None and not a.model:           # the bundled model comes with its regression baseline
+    regs = {}
+    for spec in a.regression:
+        n, r = spec.split('=', 1) if '=' in spec else ('regression twin', spec)
+        if not Path(r).exists(): raise CLIError(f"regression checkpoint not found: {r}")
+        regs[n] = r
+    if not regs and not a.model:                       # the bundled model comes with its regression twin
         from realiisr_lite.core import bundled_weights_dir
-        if (bundled_weights_dir('tiny')/'regression.safetensors').exists(): a.regression = str(bundled_weights_dir('tiny')/'regression.safetensors')
+        if (bundled_weights_dir('tiny')/'regression.safetensors').exists(): regs['regression twin'] = str(bundled_weights_dir('tiny')/'regression.safetensors')
     dev = torch.device(a.device) if a.device else pick_device()
     decodes = [d for d in a.decode.split(',') if d] if a.decode else None
     if decodes and set(decodes) - {'greedy', 'sample', 'expected'}: raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
-    rep = run_evaluation(models, a.regression, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, adain_correction=not a.no_adain,
+    try: fids = [float(w) for w in a.fidelity.split(',') if w] if a.fidelity else None
+    except ValueError: raise CLIError(f"--fidelity must list numbers in [0, 1], got {a.fidelity!r}") from None
+    if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
+    rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids,
+                         neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain_correction=False if a.no_adain else None,
                          command='realiisr-lite ' + shlex.join(a.argv))
     print(rep); print(f"report: {Path(a.out)/'report.md'} (also summary.csv, report.json, qualitative.png, chart.png)")
 

@@ -16,10 +16,12 @@ import torch.nn.functional as F
 from .core import as_batch
 from .metrics import psnr, ssim, bicubic_upscale, iqa_metric, MetricTable, NotAvailable
 from .losses import TOC_NEIGHBOURS, _pair_slices
+from .data import fit_gain_offset
 
 # %% auto #0
-__all__ = ['order_violation_rate', 'hotspot_drift', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset', 'CenterCrop',
-           'sr_methods', 'qualitative_figure', 'ablation_chart', 'run_evaluation']
+__all__ = ['order_violation_rate', 'edge_sharpness', 'hotspot_drift', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
+           'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'ablation_chart',
+           'benchmark_super_resolve', 'run_evaluation']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -33,6 +35,14 @@ def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_h
         valid = d_hr.abs() >= min_hr_gap
         bad += ((d_sr * d_hr < 0) & valid).flatten(1).sum(1).float(); total += valid.flatten(1).sum(1).float()
     return bad / total.clamp(min=1)
+
+def edge_sharpness(sr, hr, border: int = 4) -> torch.Tensor:
+    "Per image (B,): mean gradient magnitude of SR over that of HR (1 = as sharp as HR, < 1 blurrier)."
+    def grad_mag(x):
+        x = as_batch(x).float()[..., border:-border or None, border:-border or None]
+        gx, gy = (x[..., 1:-1, 2:] - x[..., 1:-1, :-2]) / 2, (x[..., 2:, 1:-1] - x[..., :-2, 1:-1]) / 2
+        return (gx.square() + gy.square()).sqrt().flatten(1).mean(1)
+    return grad_mag(sr) / grad_mag(hr).clamp_min(1e-12)
 
 def hotspot_drift(sr, hr, window: int = 15) -> dict:
     "Per image: distance (HR pixels) between the hottest smoothed positions of SR and HR, and SR − HR peak intensity."
@@ -67,7 +77,8 @@ class EvalReport:
                 out.append(row)
         return out
 
-    def table(self, kinds=('defocus', 'motion'), columns=('psnr', 'ssim', 'order_violation', 'hotspot_px', 'hotspot_int', 'lpips', 'musiq', 'maniqa'),
+    def table(self, kinds=('defocus', 'motion'), columns=('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px',
+                                                           'hotspot_int', 'lpips', 'musiq', 'maniqa'),
               fmt: str = 'markdown') -> str:
         "A compact table: one row per method, the chosen columns for each degradation kind."
         summ = {(r['method'], r['kind']): r for r in self.summary()}
@@ -83,7 +94,8 @@ class EvalReport:
                     if c not in self.rows[0]: continue
                     v = r.get(c, '')
                     cells.append(('n/a' if v.startswith('not available') else v) if isinstance(v, str) else
-                                 f'{v:.2f}' if c == 'psnr' else f'{v:.4f}' if c in ('ssim', 'lpips', 'order_violation', 'hotspot_int') else f'{v:.2f}')
+                                 f'{v:.2f}' if c in ('psnr', 'psnr_fit') else f'{v:.4f}' if c in ('ssim', 'lpips', 'order_violation', 'hotspot_int')
+                                 else f'{v:.3f}' if c == 'sharpness' else f'{v:.2f}')
             lines.append(cells)
         if fmt == 'markdown':
             return '\n'.join(['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(c) + ' |' for c in lines])
@@ -104,8 +116,8 @@ class EvalReport:
     def __repr__(self): return (self.title + '\n' if self.title else '') + self.table(fmt='text')
 
 def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'musiq', 'maniqa'), pyiqa_check: bool = True,
-             max_items: int | None = None, title: str = '', progress: bool = False) -> EvalReport:
-    "Evaluate SR methods {name: fn(lr)->sr} on a dataset of {'lr','hr','kind'} items; returns an EvalReport."
+             max_items: int | None = None, title: str = '', progress: bool = False, gain_offset_fit: bool = False) -> EvalReport:
+    "Evaluate SR methods {name: fn(lr)->sr} on a dataset of {'lr','hr','kind'} items (optionally also PSNR after a gain/offset fit)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
     iqa = None
     if pyiqa_check:
@@ -127,7 +139,11 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
             dt = time.perf_counter() - t0
             if sr.shape != hr.shape: raise ValueError(f"{name} returned {tuple(sr.shape)} for HR {tuple(hr.shape)}")
             drift = hotspot_drift(sr, hr)
-            row = dict(method=name, kind=item.get('kind', 'unknown'), index=i, psnr=psnr(sr, hr, crop_border).item(), ssim=ssim(sr, hr, crop_border).item())
+            row = dict(method=name, kind=item.get('kind', 'unknown'), index=i, psnr=psnr(sr, hr, crop_border).item())
+            if gain_offset_fit:                 # radiometric error removed: the best per-image g·SR + b, then PSNR
+                g_B, b_B = fit_gain_offset(sr, hr)
+                row['psnr_fit'] = psnr((g_B.view(-1, 1, 1, 1) * sr + b_B.view(-1, 1, 1, 1)).clamp(0, 1), hr, crop_border).item()
+            row.update(ssim=ssim(sr, hr, crop_border).item(), sharpness=edge_sharpness(sr, hr).item())
             if isinstance(iqa, tuple):
                 q = lambda t: (torch.round(t.clamp(0, 1) * 255) / 255)
                 row.update(psnr_pyiqa=iqa[0](q(sr), q(hr)).item(), ssim_pyiqa=iqa[1](q(sr), q(hr)).item())
@@ -167,20 +183,48 @@ class CenterCrop(torch.utils.data.Dataset):
         it['lr'], it['hr'] = it['lr'][..., y:y + hs, x:x + hs], it['hr'][..., y * s:(y + hs) * s, x * s:(x + hs) * s]
         return it
 
-def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, **sr_kwargs) -> dict:
-    "Rows for `evaluate`: bicubic, the regression baseline, and RealIISR model folders {name: path or model} (None = bundled), per decoding."
+def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, fidelities=None,
+               neutral: bool = False, **sr_kwargs) -> dict:
+    "Rows for `evaluate`: bicubic, the regression twin, RealIISR folders {name: path or model} per decoding / fidelity w / neutral tokens."
     from realiisr_lite.model import RealIISR
     out = {'bicubic': bicubic_upscale} if bicubic else {}
     if regression is not None:
         from realiisr_lite.train import load_regression
-        reg = load_regression(regression, device) if isinstance(regression, (str, Path)) else regression
-        out['regression CNN'] = lambda lr, reg=reg: reg.super_resolve(lr)
+        regs = regression if isinstance(regression, dict) else {'regression twin': regression}
+        for rname, r in regs.items():
+            reg = load_regression(r, device) if isinstance(r, (str, Path)) else r
+            out[rname] = lambda lr, reg=reg: reg.super_resolve(lr)
     for name, m in (models or {}).items():
         model = m if isinstance(m, torch.nn.Module) else RealIISR.from_pretrained(m, device)
-        for dec in (decodes or [None]):
-            row = name if dec is None else f'{name} ({dec})'
-            out[row] = lambda lr, model=model, dec=dec: model.super_resolve(lr.to(device), decode=dec, seed=0, **sr_kwargs).cpu()
+        variants = [dict(decode=d) for d in (decodes or [None])]
+        if fidelities: variants = [dict(v, fidelity=w) for v in variants for w in fidelities]
+        if neutral: variants.append(dict(tokens='neutral'))
+        for v in variants:
+            tag = ', '.join(f'{k}={x}' if k == 'fidelity' else 'neutral tokens' if k == 'tokens' else str(x) for k, x in v.items() if x is not None)
+            row = f'{name} ({tag})' if tag else name
+            out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), seed=0, **{**sr_kwargs, **v}).cpu()
     return out
+
+def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus', 'motion'),
+                 sep: str = ' @') -> str:
+    "Markdown table of mean ± std over seeds: methods named 'row @seed' are grouped by row (the per-seed value is its mean over images)."
+    summ = report.summary()
+    groups = {}
+    for r in summ:
+        if r['kind'] not in kinds: continue
+        groups.setdefault((r['method'].split(sep)[0], r['kind']), []).append(r)
+    rows = list(dict.fromkeys(m for m, _ in groups))
+    head = ['method', 'seeds'] + [f'{k} {c}' for k in kinds for c in columns]
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for m in rows:
+        cells = [m, str(max(len(groups.get((m, k), [])) for k in kinds))]
+        for k in kinds:
+            for c in columns:
+                v = np.array([r[c] for r in groups.get((m, k), [])], dtype=float)
+                fmt = '{:.2f}' if c == 'psnr' else '{:.4f}' if c in ('ssim', 'order_violation') else '{:.3f}'
+                cells.append('–' if not len(v) else fmt.format(v.mean()) + (' ± ' + fmt.format(v.std(ddof=1)) if len(v) > 1 else ''))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
 
 # %% ../nbs/10_eval.ipynb #02f882ab
 def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron', crop: int | None = 160, path=None):
@@ -236,16 +280,29 @@ def ablation_chart(report: EvalReport, methods=None, path=None):
     if path: fig.savefig(path, dpi=110)
     return fig
 
+def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache: bool = True, seed: int = 0, **sr_kwargs) -> dict:
+    "Seconds for one size×size LR image → ×4 SR with the model's default path (best of `repeats`), and the per-stage split."
+    from realiisr_lite.data import ThermalSceneSynth
+    lr = F.avg_pool2d(ThermalSceneSynth(size * 4)(seed)[0][None], 4)         # a real-looking thermal frame, size×size
+    model.super_resolve(lr, use_cache=use_cache, **sr_kwargs)                # warm-up
+    best = None
+    for _ in range(repeats):
+        tm = {}
+        t0 = time.perf_counter(); model.super_resolve(lr, use_cache=use_cache, timings=tm, **sr_kwargs); tm['wall'] = time.perf_counter() - t0
+        if best is None or tm['wall'] < best['wall']: best = tm
+    return dict(best, size=size, use_cache=use_cache, threads=torch.get_num_threads())
+
 def run_evaluation(models: dict | None = None, regression=None, data: str = 'auto', out='results/eval', crop: int | None = None,
                    max_items: int | None = None, device='cpu', title: str | None = None, figures: bool = True, decodes=None,
-                   command: str | None = None, **sr_kwargs) -> EvalReport:
+                   command: str | None = None, fidelities=None, neutral: bool = False, gain_offset_fit: bool = False,
+                   **sr_kwargs) -> EvalReport:
     "Evaluate bicubic, the regression baseline and model folders on a test set; save report, CSV, JSON and figures in `out`."
     import matplotlib; matplotlib.use('Agg')
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
-    methods = sr_methods(models, regression, device=device, decodes=decodes, **sr_kwargs)
+    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, **sr_kwargs)
     label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes').get(resolved, resolved)
-    rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True)
+    rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
     rep.notes.update(data=resolved, images=len(ds) if max_items is None else min(max_items, len(ds)), crop=crop, device=str(device))
     rep.notes.update({c: v for r in rep.rows for c, v in r.items() if isinstance(v, str) and v.startswith('not available')})
     if command: rep.notes['command'] = f'`{command}`'

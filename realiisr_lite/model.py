@@ -22,8 +22,8 @@ from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
 
 # %% auto #0
-__all__ = ['CONFIGS', 'MAX_LR_PIXELS', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet', 'RealIISR',
-           'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
+__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet',
+           'RealIISR', 'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
@@ -63,6 +63,15 @@ class RealIISRConfig:
     tsg_encoder: str = 'conv'             # 'conv' or 'timm'
     tsg_timm_model: str | None = None
     tsg_heads: int = 4
+    tsg_fusion_norm: str = 'group'        # 'group' (ours) or 'batch' (released AFF)
+    tsg_attn_norm: bool = True            # LayerNorm on q and kv in the TSG cross-attention (ours; released: none)
+    tsg_kv_pos_embed: bool = True         # learned position embedding on the TSG keys/values (ours; released: none)
+    tsg_heat_eps: float = 1e-3            # heat-map ε on [0, 1] images (released: 5e-6, i.e. 1e-5 on [−1, 1])
+    tsg_heat_unbiased: bool = False       # unbiased std in the heat map (released)
+    tsg_edge_border: str = 'replicate'    # Sobel border: 'replicate' (ours) or 'zeros' (released)
+    tsg_edge_scale: float = 1.0           # edge-map scale (released: 8, the raw Sobel kernel on [−1, 1] images)
+    cac_variant: str = 'ours'             # 'ours' or 'released' (h(g) MLP and 0.02·N(0, 1) init of U, V)
+    cac_train_shift: bool | None = None   # None: on for the released variant (pos_start added in training only)
     cac_rank: int = 8
     cac_on_inputs: bool = False           # released: CAC only when decoding; True also adapts the teacher-forcing inputs
     pixel_loss: str = 'argmax'            # released: SR decoded from argmax tokens; 'st_softmax' / 'soft' reach the transformer
@@ -73,6 +82,7 @@ class RealIISRConfig:
     toc_neighbours: int = 8
     toc_min_gap: float = 0.1
     toc_reduction: str = 'released'       # λ2 = 0.8 was tuned with the released reduction (notebook 07)
+    toc_border: str = 'self'              # released: a neighbour outside the patch grid is the patch itself (notebook 07)
     prior: str | None = None              # None: tokens code the HR image (paper); 'regression': tokens code HR − prior(LR)
     prior_channels: int = 64
     prior_blocks: int = 8
@@ -143,11 +153,16 @@ def _parse_value(v: str):
         except ValueError: pass
     return v
 
-def get_config(name: str = 'tiny', overrides: dict | None = None, **kw) -> RealIISRConfig:
-    "A named configuration ('tiny', 'base', 'paper') with dotted overrides, e.g. {'var.depth': 8}."
+RELEASED = dict(tsg_fusion='released', tsg_fusion_norm='batch', tsg_attn_norm=False, tsg_kv_pos_embed=False, tsg_heat_eps=5e-6,
+                tsg_heat_unbiased=True, tsg_edge_border='zeros', tsg_edge_scale=8.0, cac_variant='released', cac_train_shift=None,
+                cac_on_inputs=False, toc_reduction='released', toc_border='self', toc_neighbours=8, toc_min_gap=0.1,
+                pixel_loss='argmax', decode='greedy', lambda_mse=0.2, lambda_toc=0.8)
+
+def get_config(name: str = 'tiny', overrides: dict | None = None, released: bool = False, **kw) -> RealIISRConfig:
+    "A named configuration ('tiny', 'tiny-v1', 'base', 'paper') with dotted overrides; `released=True`: the authors' code's behaviour."
     if name not in CONFIGS: raise ValueError(f"unknown config {name!r}; choose from {sorted(CONFIGS)}")
     cfg = CONFIGS[name]()
-    for key, val in {**(overrides or {}), **kw}.items():
+    for key, val in {**(RELEASED if released else {}), **(overrides or {}), **kw}.items():
         obj, *path = [cfg] + key.replace('__', '.').split('.')[:-1]
         for p in path: obj = getattr(obj, p)
         attr = key.replace('__', '.').split('.')[-1]
@@ -204,8 +219,12 @@ class RealIISR(nn.Module):
         self.var.use_codebook(self.vqvae.codebook)
         D = cfg.var.embed_dim
         self.tsg = ThermalStructuralGuidance(D, cfg.lr_size, cfg.var.grid, num_heads=cfg.tsg_heads, fusion=cfg.tsg_fusion,
-                                             encoder=cfg.tsg_encoder, timm_model=cfg.tsg_timm_model) if cfg.use_tsg else None
-        self.cac = ConditionAdaptiveCodebook(cfg.vqvae.codebook_size, cfg.vqvae.latent_dim, D, cfg.cac_rank) if cfg.use_cac else None
+                                             encoder=cfg.tsg_encoder, timm_model=cfg.tsg_timm_model, fusion_norm=cfg.tsg_fusion_norm,
+                                             attn_norm=cfg.tsg_attn_norm, kv_pos_embed=cfg.tsg_kv_pos_embed, heat_eps=cfg.tsg_heat_eps,
+                                             heat_unbiased=cfg.tsg_heat_unbiased, edge_border=cfg.tsg_edge_border,
+                                             edge_scale=cfg.tsg_edge_scale) if cfg.use_tsg else None
+        self.cac = ConditionAdaptiveCodebook(cfg.vqvae.codebook_size, cfg.vqvae.latent_dim, D, cfg.cac_rank, variant=cfg.cac_variant,
+                                             train_shift=cfg.cac_train_shift) if cfg.use_cac else None
 
     def train(self, mode: bool = True):
         super().train(mode); self.vqvae.eval()
@@ -294,7 +313,8 @@ class RealIISR(nn.Module):
             with torch.no_grad(): sr = self.decode_logits(logits.detach(), cb, lr_B1hw, p).float()
         lam_toc = cfg.lambda_toc if cfg.use_toc else 0.0
         loss, parts = total_loss(ce, sr, hr_B1HW.float(), cfg.lambda_mse, lam_toc, patch_size=cfg.toc_patch,
-                                 neighbours=cfg.toc_neighbours, min_hr_gap=cfg.toc_min_gap, reduction=cfg.toc_reduction)
+                                 neighbours=cfg.toc_neighbours, min_hr_gap=cfg.toc_min_gap, reduction=cfg.toc_reduction,
+                                 border=cfg.toc_border)
         if not pixel_has_grad: loss = ce + (loss - ce).detach()     # log the pixel terms, train nothing with them
         parts['token_acc'] = (logits.argmax(-1) == gt_BL).float().mean().detach()
         return loss, parts
@@ -306,16 +326,30 @@ class RealIISR(nn.Module):
     @torch.no_grad()
     def generate_tiles(self, lr_B1hw, greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0,
                        seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
-                       prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0) -> dict:
+                       prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
+                       use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
         "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy'}."
         lr = as_batch(lr_B1hw)
         if decode is None: decode = self.config.decode if greedy else 'sample'
+        if tokens not in ('generated', 'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
         w = self.config.fidelity if fidelity is None else fidelity
+        t0 = time.perf_counter()
         p = self.prior_image(lr) if self.prior is not None and prior_B1HW is None else prior_B1HW
         prefix_BPD, cond_BD, cb = self.condition(lr, p)
+        t1 = time.perf_counter()
         out = generate(self.var, self.vqvae, lr, prefix=(prefix_BPD, cond_BD), greedy=greedy, top_k=top_k, top_p=top_p,
                        temperature=temperature, seed=seed, codebook=cb, input_codebook=cb if self.config.cac_on_inputs else None,
-                       intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False, uncertainty=uncertainty)
+                       intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False, uncertainty=uncertainty,
+                       use_cache=use_cache)
+        if tokens == 'neutral':         # the tokens of a blank target: HR − prior = 0 (a mid-grey HR without a prior)
+            S = self.config.hr_size
+            blank = torch.zeros_like(p) if self.prior is not None else torch.full((lr.shape[0], 1, S, S), 0.5, device=lr.device)
+            out['idx'] = self.vqvae.img_to_idx(blank)
+            out['fhat'] = self.vqvae.idx_to_fhat(out['idx'])
+            if intermediates: out['fhat_steps'] = self.vqvae.idx_to_fhat(out['idx'], per_scale=True)
+        if timings is not None:
+            timings['condition'] = timings.get('condition', 0.) + t1 - t0
+            timings['generation'] = timings.get('generation', 0.) + time.perf_counter() - t1
         if image:
             out['image'] = self.decode_fhat(out['fhat'], lr, p, w).clamp(0, 1)
             if intermediates: out['intermediates'] = [self.decode_fhat(f, lr, p, w).clamp(0, 1) for f in out['fhat_steps']]
@@ -353,7 +387,8 @@ def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, ti
 def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | None = None, adain_correction: bool | None = None,
                   greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
-                  decode: str | None = None, fidelity: float | None = None, uncertainty: bool = False):
+                  decode: str | None = None, fidelity: float | None = None, uncertainty: bool = False, use_cache: bool = True,
+                  tokens: str = 'generated', timings: dict | None = None):
     "×scale SR of an LR image (B,1,h,w) of any size: tokens per tile, latent maps blended, one decode; returns SR [, per-scale images] [, uncertainty]."
     x = as_batch(lr)
     cfg = model.config
@@ -371,11 +406,13 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     wfid = cfg.fidelity if fidelity is None else fidelity
     if adain_correction is None: adain_correction = cfg.adain
     was = model.training; model.eval()
+    t_start = time.perf_counter(); tm = {} if timings is None else timings
     xp = x.clamp(0, 1).to(dev)
     ph, pw = max(t, -(-h // a) * a) - h, max(t, -(-w // a) * a) - w          # pad to ≥ one tile, to whole latent cells
     if ph or pw: xp = F.pad(xp, (0, pw, 0, ph), mode='reflect' if ph < h and pw < w else 'replicate')
     B, _, H, W = xp.shape
     p = model.prior_image(xp) if model.prior is not None else None
+    tm['prior'] = time.perf_counter() - t_start
     ys, xs = _tile_starts(H, t, max(a, t - overlap), a), _tile_starts(W, t, max(a, t - overlap), a)
     wgt = feather_weights(G, overlap // a).to(dev)
     C, K = cfg.vqvae.latent_dim, len(cfg.vqvae.patch_nums)
@@ -389,7 +426,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         lr_t = torch.stack([xp[b, :, y:y + t, q:q + t] for b, y, q in chunk])
         p_t = None if p is None else torch.stack([p[b, :, y * s:(y + t) * s, q * s:(q + t) * s] for b, y, q in chunk])
         out = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, seed, intermediates, decode=decode, prior_B1HW=p_t,
-                                   image=False, uncertainty=3 if uncertainty else 0)
+                                   image=False, uncertainty=3 if uncertainty else 0, use_cache=use_cache, tokens=tokens, timings=tm)
         maps = [out['fhat']] + (out['fhat_steps'] if intermediates else [])
         for j, (b, y, q) in enumerate(chunk):
             ya, qa = y // a, q // a
@@ -398,7 +435,9 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
             norm[b, :, ya:ya + G, qa:qa + G] += wgt
         if progress is not None: progress(min(k + batch_size, len(jobs)), len(jobs))
     f_maps = acc / norm
+    t_dec = time.perf_counter()
     imgs = [_decode_tiled(model, f, xp, p, wfid)[..., :h * s, :w * s].clamp(0, 1).float().cpu() for f in f_maps]
+    tm['decoding'] = time.perf_counter() - t_dec
     model.train(was)
     sr = imgs[0]
     if adain_correction:
@@ -406,6 +445,9 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         sr = adain(sr, ref)
     res = [sr]
     if intermediates: res.append(imgs[1:])
+    tm['total'] = time.perf_counter() - t_start
+    tm['tiling'] = tm['total'] - sum(tm.get(k, 0.) for k in ('prior', 'condition', 'generation', 'decoding'))
+    tm['tiles'] = len(jobs)
     if uncertainty:
         u = F.interpolate(ent / norm, scale_factor=s * a, mode='bilinear', align_corners=False)
         res.append(u[..., :h * s, :w * s].float().cpu())
