@@ -2,7 +2,7 @@
 
 Modules:
 
-- `realiisr_lite.app`: A Gradio app around `RealIISR.super_resolve`: upload a thermal image (8- or 16-bit PNG, TIFF in °C, BMP, JPEG) or pick an example, compare bicubic and SR with a before/after slider, read a line profile, watch the token pyramid fill in scale by scale, and download the result without losing bit depth.
+- `realiisr_lite.app`: A Gradio app around `RealIISR.super_resolve`: upload a thermal image (8- or 16-bit PNG, TIFF in °C, BMP, JPEG) or pick an example, compare bicubic and SR with a before/after slider, read a line profile, watch the token pyramid fill in scale by scale, see where the model is guessing, set how much it may invent, read temperatures in °C, and download the result in the input's kind (float °C TIFF, 16-bit, 8-bit).
 - `realiisr_lite.cac`: One codebook for every degradation is a compromise. CAC shifts every codebook entry by a small, rank-8, condition-dependent offset computed from the transformer's condition prefix, so the same token index can decode to a slightly different vector for a defocused frame than for a motion-blurred one.
 - `realiisr_lite.course`: Turn the repository's notebooks (the instructor version, solutions included) into a student version where the key functions and the exercise solutions are blank, and the notebooks' own checks say when they are right.
 - `realiisr_lite.data`: Loading any thermal file safely, degrading HR frames the way FLIR-IISR's LR frames were captured, procedural thermal scenes for offline work, and the datasets every later notebook trains on.

@@ -1,6 +1,7 @@
 """A Gradio app around `RealIISR.super_resolve`: upload a thermal image (8- or 16-bit PNG, TIFF in °C, BMP,
 JPEG) or pick an example, compare bicubic and SR with a before/after slider, read a line profile, watch the
-token pyramid fill in scale by scale, and download the result without losing bit depth.
+token pyramid fill in scale by scale, see where the model is guessing, set how much it may invent, read
+temperatures in °C, and download the result in the input's kind (float °C TIFF, 16-bit, 8-bit).
 
 Docs: https://github.com/realiisr-lite/realiisr_lite/demo.html.md"""
 
@@ -8,27 +9,35 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/demo.html.md"""
 
 # %% ../nbs/11_demo.ipynb #c9b80031
 from __future__ import annotations
-import argparse, atexit, ipaddress, logging, os, re, shutil, signal, sys, tempfile, threading, time, traceback
+import argparse, atexit, ipaddress, logging, math, os, re, shutil, signal, sys, tempfile, threading, time, traceback
 from abc import ABCMeta
 from pathlib import Path
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from .core import THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, pick_device, plot_line_profile
+from .core import (THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, get_cmap, pick_device,
+                                plot_line_profile)
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
-                                save_thermal)
+                                output_bits, save_like_input, save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim
 from .model import InputImageError, load_pretrained, super_resolve
+from .cli import has_fidelity_path, sr_provenance
 
 # %% auto #0
 __all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
-           'INTRO', 'DEMO_QUEUE_SIZE', 'DEMO_KEEP_S', 'DEMO_SESSIONS', 'DEMO_HOST', 'DEMO_PORT', 'DEMO_HELP',
-           'DemoInputError', 'is_model_folder', 'load_model', 'model_summary', 'find_models', 'model_registry',
-           'resolve_model', 'read_upload', 'public_text', 'user_message', 'make_examples', 'process', 'mark_row_rgb',
-           'profile_figure', 'render_views', 'summary_markdown', 'build_app', 'is_loopback', 'exposure_notice',
-           'launch', 'add_demo_arguments', 'run_demo_command', 'limit_malloc_arenas', 'release_memory', 'rss_mb',
-           'classroom_calls', 'load_test']
+           'INTRO', 'UNCERTAINTY_CAPTION', 'DEMO_QUEUE_SIZE', 'DEMO_KEEP_S', 'DEMO_SESSIONS', 'FIDELITY_INFO',
+           'FIDELITY_NONE', 'DEMO_HOST', 'DEMO_PORT', 'DEMO_HELP', 'DemoInputError', 'is_model_folder', 'load_model',
+           'model_summary', 'find_models', 'model_registry', 'resolve_model', 'read_upload', 'public_text',
+           'user_message', 'make_examples', 'model_defaults', 'process', 'demo_provenance', 'mark_row_rgb',
+           'profile_figure', 'colorbar_rgb', 'with_colorbar', 'uncertainty_range', 'uncertainty_rgb', 'render_views',
+           'summary_markdown', 'value_units', 'hottest_spot', 'value_stats', 'values_markdown', 'build_app',
+           'is_loopback', 'exposure_notice', 'launch', 'add_demo_arguments', 'run_demo_command', 'limit_malloc_arenas',
+           'release_memory', 'rss_mb', 'classroom_calls', 'load_test']
 
 # %% ../nbs/11_demo.ipynb #3e119925
 class DemoInputError(ValueError):
@@ -196,20 +205,41 @@ def make_examples(folder, hr_size: int = 256, seed: int = 0, specs=EXAMPLE_SPECS
 
 # %% ../nbs/11_demo.ipynb #317e7c94
 DECODING_MODES = ('greedy', 'sampling', 'expected')
+_DEMO_MODE = dict(greedy='greedy', sample='sampling', expected='expected')    # a config's `decode` → the demo's name for it
 
-def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str = 'greedy', seed: int = 0,
-            adain: bool = True, overlap: int | None = None, row: int | None = None, progress=None,
-            device=None, out_dir=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS) -> dict:
-    "Super-resolve one uploaded file (+ optional HR reference): images, metrics, timing and views as a dict."
-    if mode not in DECODING_MODES: raise DemoInputError(f"decoding must be one of {DECODING_MODES}, got {mode!r}")
+def model_defaults(model) -> dict:
+    "A model's own settings as the demo's controls show them: decoding mode, fidelity w (None: no fidelity path), AdaIN."
+    c = model.config
+    return dict(mode=_DEMO_MODE.get(c.decode, 'greedy'), fidelity=float(c.fidelity) if has_fidelity_path(model) else None,
+                adain=bool(c.adain))
+
+def _fidelity_value(fidelity) -> float | None:
+    "A request's fidelity weight: None or '' (the model's own), else a number in [0, 1]; anything else raises DemoInputError."
+    if fidelity is None or (isinstance(fidelity, str) and not fidelity.strip()): return None
+    try: w = float(fidelity)
+    except (TypeError, ValueError): raise DemoInputError("fidelity must be a number from 0 to 1") from None
+    if not 0 <= w <= 1: raise DemoInputError(f"fidelity must lie in [0, 1], got {w:g}")
+    return w
+
+def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | None = None, seed: int = 0,
+            adain: bool | None = None, overlap: int | None = None, row: int | None = None, progress=None,
+            device=None, out_dir=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS,
+            fidelity: float | None = None, model_name: str | None = None) -> dict:
+    "Super-resolve one uploaded file (+ optional HR reference); None settings are the model's own. Images, uncertainty, values in the input's units, metrics, the download."
     model = model if isinstance(model, torch.nn.Module) else load_model(model, device)
+    own = model_defaults(model)
+    mode = own['mode'] if mode in (None, '') else mode
+    if mode not in DECODING_MODES: raise DemoInputError(f"decoding must be one of {DECODING_MODES}, got {mode!r}")
+    adain = own['adain'] if adain is None else bool(adain)
+    w = _fidelity_value(fidelity)
+    w = None if own['fidelity'] is None else own['fidelity'] if w is None else w      # None: no fidelity path
     cfg = model.config
     lr, meta = read_upload(lr_file, max_file_mb, max_lr_pixels)
-    h, w = lr.shape[-2:]
-    H, W = h * cfg.scale, w * cfg.scale
-    hr = None
+    h, w_lr = lr.shape[-2:]
+    H, W = h * cfg.scale, w_lr * cfg.scale
+    hr = hr_meta = None
     if _upload_path(ref_file) is not None:
-        hr, _ = read_upload(ref_file, max_file_mb, max_lr_pixels * cfg.scale**2, what='HR reference')
+        hr, hr_meta = read_upload(ref_file, max_file_mb, max_lr_pixels * cfg.scale**2, what='HR reference')
         if tuple(hr.shape[-2:]) != (H, W):
             raise DemoInputError(f"the HR reference is {hr.shape[-1]}×{hr.shape[-2]}; it must be {cfg.scale}× the LR "
                                  f"image, {W}×{H}")
@@ -219,27 +249,46 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str = 
         tiles[0] = total
         if progress is not None: progress(done, total)
     sampling, seed = mode == 'sampling', int(seed or 0)
+    decode = dict(greedy='greedy', sampling='sample', expected='expected')[mode]
     t0 = time.time()
-    sr, scales = super_resolve(model, lr, overlap=overlap, adain_correction=bool(adain), greedy=not sampling,
-                               top_k=50 if sampling else 0, seed=seed if sampling else None, intermediates=True,
-                               progress=on_tiles, decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode])
+    sr, scales, unc = super_resolve(model, lr, overlap=overlap, adain_correction=adain, greedy=not sampling,
+                                    top_k=50 if sampling else 0, seed=seed if sampling else None, intermediates=True,
+                                    uncertainty=True, progress=on_tiles, decode=decode, fidelity=w)
     seconds = time.time() - t0
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
     if hr is not None:
         for name, im in (('bicubic', bic), ('Real-IISR', sr)):
             metrics[name] = dict(psnr=psnr(im, hr).item(), ssim=ssim(im, hr).item())
+    units = value_units(meta)                  # None: an 8-bit picture, shown in [0, 1] grey levels
+    view = dict(units=units, value_range=tuple(map(float, meta['norm_range'])) if units else (0., 1.),
+                hr_view=hr, hr_range=(0., 1.))
+    if hr is not None and units:               # the reference in its own units, its whole range (nothing clipped)
+        hv, hm = load_thermal(_upload_path(ref_file), normalize='minmax', max_pixels=max_lr_pixels * cfg.scale**2)
+        same = value_units(hm) == units
+        view.update(hr_view=hv[None] if same else None, hr_range=tuple(map(float, hm['norm_range'])) if same else None)
     out_dir = Path(out_dir or tempfile.mkdtemp(prefix='realiisr_sr_'))
-    bits = 16 if meta['bit_depth'] >= 16 else 8
-    name = Path(meta['path']).stem[:80] + f'_sr_x{cfg.scale}.png'
-    download = save_thermal(sr, out_dir/name, bit_depth=bits, meta=meta if bits == 16 else None)
-    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, patch_nums=tuple(cfg.vqvae.patch_nums), meta=meta,
-               metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size, overlap=overlap, mode=mode,
-               seed=seed, adain=bool(adain), device=str(next(model.parameters()).device), download=str(download),
-               bit_depth=bits)
+    kind = output_bits(meta)                   # the input's kind: 'float' (TIFF in its units), 16 or 8
+    name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
+    download = save_like_input(sr, out_dir/name, meta, description=demo_provenance(
+        model, model_name, decode, sampling, seed, adain, overlap, w))
+    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
+               meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
+               overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w, device=str(next(model.parameters()).device),
+               download=str(download), out_kind=kind, bit_depth=32 if kind == 'float' else kind, model_name=model_name,
+               log_k=math.log(cfg.vqvae.codebook_size), spot=cfg.scale, **view)
+    res['values'] = value_stats(res)
     res.update(render_views(res, cmap, row))
     res['summary'] = summary_markdown(res)
     return res
+
+def demo_provenance(model, model_name, decode, sampling, seed, adain, overlap, fidelity) -> dict:
+    "The record written into a download (`sr_provenance`: software, model, scale, decoding), naming the model as offered, with no server path."
+    rec = sr_provenance(model, None, decode=decode, greedy=not sampling, top_k=50 if sampling else 0, seed=seed,
+                        adain_correction=adain, overlap=overlap, fidelity=fidelity)
+    m = {k: public_text(v) if isinstance(v, str) else v for k, v in rec['model'].items() if k != 'path'}
+    rec['model'] = dict(m, offered_as=model_name) if model_name else m
+    return dict(rec, made_by='realiisr-lite demo')
 
 # %% ../nbs/11_demo.ipynb #bf888df2
 def mark_row_rgb(rgb: np.ndarray, row: int, color=(0, 255, 255)) -> np.ndarray:
@@ -248,72 +297,193 @@ def mark_row_rgb(rgb: np.ndarray, row: int, color=(0, 255, 255)) -> np.ndarray:
     out[int(row), ::3] = color; out[int(row), 1::3] = color
     return out
 
-def profile_figure(images: dict, row: int, title: str | None = None) -> Figure:
-    "A matplotlib Figure (no pyplot) with the intensity of each image along `row`."
+def _enlarge(rgb: np.ndarray, min_side: int) -> np.ndarray:
+    "Repeat pixels (integer factor) until the longer side is at least `min_side`: small images stay crisp on screen."
+    f = max(1, -(-min_side // max(rgb.shape[:2])))
+    return rgb.repeat(f, 0).repeat(f, 1) if f > 1 else rgb
+
+def _axis_label(units: str | None) -> str:
+    "The value axis' name for an image's units (None: a [0, 1] picture)."
+    return {None: 'intensity', 'counts': 'counts (16-bit raw)'}.get(units, f'temperature ({units})')
+
+def profile_figure(images: dict, row: int, title: str | None = None, units: str | None = None) -> Figure:
+    "A matplotlib Figure (no pyplot) with the value of each image along `row`: [0, 1] intensity, or `units` (the axis fits the values)."
     fig = Figure(figsize=(7, 3.6), layout='constrained')
-    plot_line_profile(images, row, ax=fig.add_subplot(), title=title or f'intensity along row {row}')
+    ax = fig.add_subplot()
+    name = 'intensity' if units is None else 'counts' if units == 'counts' else 'temperature'
+    plot_line_profile(images, row, ax=ax, title=title or f'{name} along row {row}')
+    if units is not None:
+        ax.relim(); ax.autoscale(True, axis='y'); ax.set_ylabel(_axis_label(units))
     return fig
 
+def colorbar_rgb(height: int, vmin: float, vmax: float, cmap: str = 'iron', label: str = '', width: int = 96) -> np.ndarray:
+    "A vertical colour bar from `vmin` to `vmax` with ticks and a label, as a uint8 RGB array `height` px tall (to set beside an image)."
+    dpi = 100
+    fig = Figure(figsize=(width / dpi, max(height, 120) / dpi), dpi=dpi, facecolor='white')
+    cax = fig.add_axes((0.1, 0.03, 0.16, 0.94))
+    cb = fig.colorbar(ScalarMappable(Normalize(vmin, vmax), get_cmap(cmap)), cax=cax)
+    cb.ax.tick_params(labelsize=8); cb.set_label(label, fontsize=9)
+    canvas = FigureCanvasAgg(fig); canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    return np.ascontiguousarray(rgb[:height] if rgb.shape[0] >= height else
+                                np.pad(rgb, ((0, height - rgb.shape[0]), (0, 0), (0, 0)), constant_values=255))
+
+def with_colorbar(rgb: np.ndarray, vmin: float, vmax: float, cmap: str, label: str) -> np.ndarray:
+    "An RGB image with its colour bar (vmin…vmax, labelled) on the right."
+    return np.concatenate([rgb, colorbar_rgb(rgb.shape[0], vmin, vmax, cmap, label)], 1)
+
+def uncertainty_range(u) -> tuple[float, float]:
+    "The colour range of an uncertainty map: its own min … max, rounded out to 0.1 nats (at least 0.2 nats wide)."
+    a = as_image_2d(u)
+    lo, hi = math.floor(float(a.min()) * 10) / 10, math.ceil(float(a.max()) * 10) / 10
+    return (lo, max(hi, lo + 0.2))
+
+def uncertainty_rgb(u, min_side: int = 400) -> np.ndarray:
+    "The uncertainty map (token entropy in nats) as a picture on its own range, with its colour bar."
+    lo, hi = uncertainty_range(u)
+    return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis', 'token entropy (nats)')
+
 def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
-    "The displayed views of a result: slider pair (bicubic, SR), pseudo-colour SR, profile figure, per-scale gallery."
-    sr, bic, hr = as_image_2d(res['sr']), as_image_2d(res['bicubic']), res.get('hr')
+    "The displayed views of a result: slider pair, pseudo-colour SR (colour bar in the input's units), profile, per-scale gallery, uncertainty."
+    sr, bic = as_image_2d(res['sr']), as_image_2d(res['bicubic'])
+    units, (lo, hi) = res.get('units'), res.get('value_range', (0., 1.))
+    hr, hr_range = res.get('hr_view', res.get('hr')), res.get('hr_range') or (0., 1.)
     H = sr.shape[0]
     row = H // 2 if row is None else int(np.clip(int(row), 0, H - 1))
-    curves = {'bicubic': bic, 'SR': sr}
-    if hr is not None: curves['HR'] = as_image_2d(hr)
+    to_units = lambda a, r: as_image_2d(a) * np.float32(r[1] - r[0]) + np.float32(r[0])
+    curves = {'bicubic': to_units(bic, (lo, hi)), 'SR': to_units(sr, (lo, hi))}
+    if hr is not None: curves['HR'] = to_units(hr, hr_range)
     gallery = [(colorize(s, cmap), f'scale {k}: {p}×{p} tokens')
                for k, (s, p) in enumerate(zip(res['scales'], res['patch_nums']), 1)]
-    return dict(row=row, slider=(colorize(bic, 'gray'), colorize(sr, 'gray')),
-                pseudo=mark_row_rgb(colorize(sr, cmap), row), profile=profile_figure(curves, row), gallery=gallery)
+    pseudo = _enlarge(mark_row_rgb(colorize(sr, cmap), row), 400)
+    if units is not None: pseudo = with_colorbar(pseudo, lo, hi, cmap, _axis_label(units))
+    out = dict(row=row, slider=(colorize(bic, 'gray'), colorize(sr, 'gray')), pseudo=pseudo,
+               profile=profile_figure(curves, row, units=units), gallery=gallery)
+    if res.get('uncertainty') is not None: out['uncertainty_view'] = uncertainty_rgb(res['uncertainty'])
+    return out
 
 def summary_markdown(res: dict) -> str:
-    "Sizes, settings, timing and (with an HR reference) PSNR/SSIM, as Markdown."
+    "Sizes, settings, timing, uncertainty and (with an HR reference) PSNR/SSIM, as Markdown."
     (h, w), (H, W), meta = res['lr'].shape[-2:], res['sr'].shape[-2:], res['meta']
-    s = (f"**{w}×{h} → {W}×{H} px** ({meta['bit_depth']}-bit {meta['format'] or 'image'} in, {res['bit_depth']}-bit PNG out)  \n"
+    out = res.get('out_kind', res['bit_depth'])
+    written = (f"float32 TIFF in {res.get('units') or 'its units'}" if out == 'float' else
+               f"{out}-bit PNG" + (' of counts' if res.get('units') == 'counts' else ''))
+    fid = res.get('fidelity', None)
+    src = 'float32' if meta.get('kind') == 'float' else f"{meta['bit_depth']}-bit"
+    s = (f"**{w}×{h} → {W}×{H} px** ({src} {meta['format'] or 'image'} in, {written} out)  \n"
          f"{res['tiles']} tiles of {res['tile']} px, overlap {res['overlap']} · {res['mode']}"
          f"{' (seed %d)' % res['seed'] if res['mode'] == 'sampling' else ''} · AdaIN {'on' if res['adain'] else 'off'} · "
-         f"**{res['seconds']:.1f} s** on {res['device']}" + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
+         + (f"fidelity w = {fid:.2f} · " if fid is not None else "no fidelity path · " if 'fidelity' in res else '')
+         + f"**{res['seconds']:.1f} s** on {res['device']}" + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
+    if res.get('uncertainty') is not None:
+        u = as_image_2d(res['uncertainty'])
+        s += (f"  \nuncertainty: mean {u.mean():.2f}, max {u.max():.2f} nats of token entropy "
+              f"(a uniform guess among the {round(math.exp(res['log_k']))} codes: {res['log_k']:.2f})")
     if res['metrics']:
         s += "\n\n| vs. HR reference | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {k} | {v['psnr']:.2f} | {v['ssim']:.3f} |" for k, v in res['metrics'].items())
     else: s += "\n\nAdd an HR reference (4× the size) to see PSNR and SSIM."
     return s
 
+# %% ../nbs/11_demo.ipynb #a7c3e1d0
+_UNIT_HINTS = ((re.compile(r'(?:^|[_\-. ])(?:k|kelvin)$|kelvin'), 'K'),
+               (re.compile(r'(?:^|[_\-. ])(?:c|degc|celsius)$|celsius'), '°C'))
+
+def value_units(meta: dict | None) -> str | None:
+    "The units an upload's values are shown in: 'counts' (16-bit raw), '°C' or 'K' (a float map), None (an 8-bit picture)."
+    kind = (meta or {}).get('kind')
+    if kind == 'raw16': return 'counts'
+    if kind != 'float': return None
+    if meta.get('units'): return str(meta['units'])
+    stem = Path(meta.get('path') or '').stem.lower()
+    for pat, units in _UNIT_HINTS:                   # a name that says it: *_c.tif, *_celsius.tif, *_k.tif, *kelvin*
+        if pat.search(stem): return units
+    return 'K' if meta['original_range'][0] >= 150 else '°C'    # a scene that is everywhere above 150 is in kelvin
+
+def hottest_spot(img, size: int = 4) -> tuple[float, int, int]:
+    "The hottest `size`×`size` window of an image: its mean value and its centre (x, y) in pixels."
+    a = torch.from_numpy(as_image_2d(img).astype(np.float64))[None, None]
+    k = max(1, min(int(size), *a.shape[-2:]))
+    m = F.avg_pool2d(a, k, stride=1)[0, 0]
+    y, x = divmod(int(torch.argmax(m)), m.shape[1])
+    return float(m[y, x]), x + k // 2, y + k // 2
+
+def value_stats(res: dict) -> dict | None:
+    "Min, max and hottest spot (a window of `res['spot']` px, one LR pixel) of bicubic, SR [and HR] in the input's units; None for 8-bit."
+    if res.get('units') is None: return None
+    imgs = {'bicubic': (res['bicubic'], res['value_range']), 'Real-IISR': (res['sr'], res['value_range'])}
+    if res.get('hr_view') is not None: imgs['HR'] = (res['hr_view'], res['hr_range'])
+    out = {}
+    for name, (im, (lo, hi)) in imgs.items():
+        v = as_image_2d(im).astype(np.float64) * (hi - lo) + lo
+        t, x, y = hottest_spot(v, res.get('spot', 4))
+        out[name] = dict(min=float(v.min()), max=float(v.max()), spot=t, x=x, y=y)
+    return out
+
+def values_markdown(res: dict) -> str:
+    "The table of min / max / hottest spot in the input's units (Markdown); a one-line note for an 8-bit picture."
+    st, units = res.get('values'), res.get('units')
+    if not st: return ("*8-bit picture: the views show grey levels (0–1). A 16-bit raw frame or a float TIFF (°C, K) "
+                       "gets a colour bar, a profile and this table in its own units.*")
+    f = (lambda v: f'{v:,.0f}') if units == 'counts' else (lambda v: f'{v:.2f}')
+    k, (lo, hi), how = res.get('spot', 4), res['value_range'], res['meta'].get('normalize')
+    s = (f"| in {units} | min | max | hottest spot ({k}×{k} px) | at x, y |\n|---|---|---|---|---|\n" +
+         "\n".join(f"| {n} | {f(v['min'])} | {f(v['max'])} | **{f(v['spot'])}** | {v['x']}, {v['y']} |" for n, v in st.items()))
+    if res.get('hr') is not None and 'HR' not in st: s += "\n\nThe HR reference is not in the same units: left out."
+    rng = {'percentile': "its 1st–99th percentiles", 'minmax': "its min–max"}.get(how, 'its range')
+    return s + (f"\n\nBicubic and SR stay within the range the upload was normalised to, {f(lo)} … {f(hi)} {units} "
+                f"({rng}); values beyond it are clipped.")
+
 # %% ../nbs/11_demo.ipynb #21f6b159
 INTRO = """# Thermal image super-resolution ×4
 Upload a small, blurry **infrared (thermal) image**: a model trained for real-world infrared super-resolution
 (Real-IISR, rebuilt small) makes it 4× larger and sharper. It builds the result coarse-to-fine, predicting the
 image one scale of tokens at a time from your image (bottom gallery). The slider compares it with plain
-**bicubic** upscaling; the line profile shows the intensity along one row."""
+**bicubic** upscaling; the line profile shows the values along one row (in °C or counts for a radiometric
+file), and the uncertainty map shows where the model had to guess."""
+
+UNCERTAINTY_CAPTION = ("**Uncertainty** (right of the SR): how unsure the model was of its tokens at the finest scales "
+                       "(mean entropy of their distributions, in nats). Bright = the model is guessing there: trust "
+                       "that detail least; dark = it was sure.")
 
 DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
 DEMO_SESSIONS = 100       # visitors whose last result is kept in memory (for redrawing the views)
 
-_STATE_KEYS = ('bicubic', 'sr', 'hr', 'scales', 'patch_nums')
+_STATE_KEYS = ('bicubic', 'sr', 'hr_view', 'scales', 'patch_nums', 'units', 'value_range', 'hr_range')
 
 def _prune(folder: Path, max_age_s: float = DEMO_KEEP_S, keep=('examples',)):
     "Delete the per-request sub-folders of `folder` older than `max_age_s` (results already downloaded or abandoned)."
     for d in folder.iterdir():
         if d.is_dir() and d.name not in keep and time.time() - d.stat().st_mtime > max_age_s: shutil.rmtree(d, True)
 
-def _enlarge(rgb: np.ndarray, min_side: int) -> np.ndarray:
-    "Repeat pixels (integer factor) until the longer side is at least `min_side`: small images stay crisp on screen."
-    f = max(1, -(-min_side // max(rgb.shape[:2])))
-    return rgb.repeat(f, 0).repeat(f, 1) if f > 1 else rgb
-
 def _preview(f, max_file_mb, max_lr_pixels, scale):
     "Preview image, one-line description and (height, width) of an uploaded LR file; raises like read_upload."
     lr, meta = read_upload(f, max_file_mb, max_lr_pixels)
     h, w = lr.shape[-2:]
-    desc = f"{w}×{h} px, {meta['bit_depth']}-bit {meta['format'] or ''} → SR {w*scale}×{h*scale} px"
+    units = value_units(meta)
+    kind = f"float32 {meta['format'] or ''} in {units}" if meta['kind'] == 'float' else f"{meta['bit_depth']}-bit {meta['format'] or ''}"
+    desc = f"{w}×{h} px, {kind} → SR {w*scale}×{h*scale} px"
     return _enlarge(colorize(lr, 'gray'), 240), desc, (h, w)
 
 def _compact_state(res: dict) -> dict:
-    "What a session keeps of its last result for redrawing: float16 images, per-scale images as 8-bit grey."
+    "What a session keeps of its last result for redrawing: float16 images, their units and ranges, per-scale images as 8-bit grey."
     f16 = lambda t: None if t is None else as_image_2d(t).astype(np.float16)
-    return dict(bicubic=f16(res['bicubic']), sr=f16(res['sr']), hr=f16(res.get('hr')), patch_nums=res['patch_nums'],
+    return dict(bicubic=f16(res['bicubic']), sr=f16(res['sr']), hr_view=f16(res.get('hr_view', res.get('hr'))),
+                patch_nums=res['patch_nums'], units=res.get('units'), value_range=res.get('value_range', (0., 1.)),
+                hr_range=res.get('hr_range'),
                 scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']])
+
+def _settings_for(model) -> tuple[dict, dict, dict]:
+    "Control updates (decoding, AdaIN, fidelity slider) that show a model's own settings; the slider is disabled, with a note, without a fidelity path."
+    own = model_defaults(model)
+    fid = own['fidelity']
+    return (dict(value=own['mode']), dict(value=own['adain']),
+            dict(value=fid, interactive=True, info=FIDELITY_INFO) if fid is not None else
+            dict(value=0., interactive=False, info=FIDELITY_NONE))
+
+FIDELITY_INFO = '0: all generated detail · 1: lean on your image (the model default is preselected)'
+FIDELITY_NONE = 'this model has no fidelity path: w has no effect'
 
 def _log_failure(e: Exception, lr_file, model_name):
     "One server-log line for a request that ended with an error (REALIISR_DEBUG=1 adds the traceback)."
@@ -358,6 +528,9 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                 f" Also offered (Settings): {', '.join(names[1:])}." if len(names) > 1 else '')
         except DemoInputError as e: model_note = f"⚠️ **No model loaded.** {e}"
     tile, scale = (default_model.config.lr_size, default_model.config.scale) if default_model else (16, 4)
+    own = model_defaults(default_model) if default_model else dict(mode='greedy', fidelity=None, adain=True)
+    mode_u, adain_u, fid_u = _settings_for(default_model) if default_model else (
+        dict(value='greedy'), dict(value=True), dict(value=0., interactive=False, info=FIDELITY_NONE))
     n_rows = -(-len(default_model.config.vqvae.patch_nums) // 4) if default_model else 3    # gallery rows, 4 per row
     ex = make_examples(work/'examples') if examples else []
     max_row = scale * (max_lr_pixels // 8) - 1     # the tallest SR result the limits allow (an LR image is ≥ 8 px wide)
@@ -370,29 +543,34 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
         except Exception as e: return None, f"⚠️ {user_message(e)}", gr.update()
         return img, desc, gr.update(maximum=h * scale - 1, value=h * scale // 2)
 
-    def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode='greedy', seed=0, adain=True,
-            overlap=tile // 4, row=128, progress=gr.Progress()):
-        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM); returns the views, a summary and the SR file."
+    def on_model(name):
+        try: m = resolve_model(name, registry, device)
+        except Exception: return gr.update(), gr.update(), gr.update()
+        return tuple(gr.update(**u) for u in _settings_for(m))
+
+    def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode=own['mode'], seed=0,
+            adain=own['adain'], overlap=tile // 4, row=128, fidelity=own['fidelity'], progress=gr.Progress()):
+        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM); returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values in the input's units."
         _prune(work)
         try:
             res = process(lr_file, ref_file, resolve_model(model, registry, device), cmap, mode, seed, adain, overlap, row,
                           progress=lambda d, t: progress((d, t), desc='super-resolving tiles', unit='tiles'), device=device,
-                          out_dir=tempfile.mkdtemp(dir=work), max_file_mb=max_file_mb, max_lr_pixels=max_lr_pixels)
+                          out_dir=tempfile.mkdtemp(dir=work), max_file_mb=max_file_mb, max_lr_pixels=max_lr_pixels,
+                          fidelity=fidelity, model_name=model)
         except Exception as e:
             _log_failure(e, lr_file, model)
             raise gr.Error(user_message(e), duration=None, print_exception=False) from None
         finally: release_memory()                   # a request's working memory goes back to the system
-        res['model_name'] = model
         (h, w), (H, W) = res['lr'].shape[-2:], res['sr'].shape[-2:]
-        _log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, mode,
+        _log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, res['mode'],
                  res['seconds'])
-        return (res['slider'], _enlarge(res['pseudo'], 400), res['profile'], res['gallery'], summary_markdown(res),
-                res['download'], _compact_state(res), res['row'])
+        return (res['slider'], res['pseudo'], res['profile'], res['gallery'], res['summary'], res['download'],
+                _compact_state(res), res['row'], res['uncertainty_view'], values_markdown(res))
 
     def redraw(state, cmap, row):
         if not state: return gr.update(), gr.update(), gr.update()
         v = render_views(dict(state, scales=[s.astype(np.float32) / 255 for s in state['scales']]), cmap, row)
-        return _enlarge(v['pseudo'], 400), v['profile'], v['gallery']
+        return v['pseudo'], v['profile'], v['gallery']
 
     with gr.Blocks(title='Real-IISR-lite: thermal super-resolution ×4', delete_cache=(DEMO_KEEP_S, DEMO_KEEP_S),
                    analytics_enabled=False) as demo:
@@ -417,11 +595,13 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                                      interactive=len(names) > 1, info='the models this demo offers')
                     cmap = Dropdown(list(THERMAL_CMAPS), value='iron', label='palette')
                     with gr.Row():
-                        mode = Radio(list(DECODING_MODES), value='greedy', label='decoding',
-                                     info='greedy: most likely tokens; sampling: top-50 with a seed; expected: mean code (smoother)')
+                        mode = Radio(list(DECODING_MODES), label='decoding', elem_id='decoding',
+                                     info="greedy: most likely tokens; sampling: top-50 with a seed; expected: mean code "
+                                          "(smoother); the model's own is preselected", **mode_u)
                         seed = Number(0, precision=0, label='seed (sampling)', minimum=0)
+                    fidelity = Slider(0, 1, step=0.05, label='fidelity w', elem_id='fidelity', **fid_u)
                     with gr.Row():
-                        adain = Checkbox(True, label='AdaIN intensity correction')
+                        adain = Checkbox(label='AdaIN intensity correction', **adain_u)
                         overlap = Slider(0, tile // 2, value=tile // 4, step=1, label='tile overlap (LR px)',
                                          info=f'the model works on {tile}-px tiles; overlap hides the seams')
             with gr.Column(scale=3, min_width=480):
@@ -429,21 +609,28 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                                         max_height=520)
                 with gr.Row(equal_height=True):
                     pseudo = gr.Image(label='super-resolved, pseudo-colour (dashed line: profile row)', format='png',
-                                      interactive=False, elem_id='sr-pseudo', height=330, scale=2, buttons=['fullscreen'])
-                    profile = gr.Plot(label='line profile', elem_id='profile-plot', scale=3)
+                                      interactive=False, elem_id='sr-pseudo', height=330, buttons=['fullscreen'])
+                    uncertainty = gr.Image(label='uncertainty: token entropy (nats)', format='png', interactive=False,
+                                           elem_id='uncertainty', height=330, buttons=['fullscreen'])
+                gr.Markdown(UNCERTAINTY_CAPTION, elem_id='uncertainty-caption')
+                profile = gr.Plot(label='line profile', elem_id='profile-plot')
                 row = Slider(0, max_row, value=128, step=1, label='profile row (SR pixels from the top)', elem_id='row')
+                values = gr.Markdown("Min, max and hottest spot in your file's units appear here.",
+                                     label="values in the input's units", elem_id='values', container=True)
                 summary = gr.Markdown('Results appear here.', label='summary', elem_id='summary')
                 gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile)',
                                      columns=4, rows=n_rows, height=30 + 180 * n_rows, format='png', elem_id='scales',
                                      object_fit='contain', allow_preview=True)
-                download = gr.File(label='download the SR result (PNG, 16-bit for 16-bit inputs)', elem_id='download')
+                download = gr.File(label="download the SR result in your file's kind (float TIFF for °C, 16-bit or 8-bit PNG)",
+                                   elem_id='download')
         state = gr.State(None, time_to_live=DEMO_KEEP_S)
 
         demo.load(lambda: gr.update(maximum=255), None, row, api_visibility='private', queue=False)  # page: the examples' SR
         lr_file.change(on_upload, lr_file, [preview, info, row], api_visibility='private', queue=False)
-        run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row],
-                      [slider, pseudo, profile, gallery, summary, download, state, row], api_name='super_resolve',
-                      scroll_to_output=True)
+        model.change(on_model, model, [mode, adain, fidelity], api_visibility='private', queue=False)
+        run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row, fidelity],
+                      [slider, pseudo, profile, gallery, summary, download, state, row, uncertainty, values],
+                      api_name='super_resolve', scroll_to_output=True)
         row.release(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
         cmap.input(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
     demo.queue(default_concurrency_limit=1, max_size=queue_size)

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['SR_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'sr_provenance', 'sr_plan', 'CLIError',
-           'build_parser', 'main']
+__all__ = ['SR_SUFFIX', 'UNCERTAINTY_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'has_fidelity_path',
+           'sr_provenance', 'uncertainty_png', 'uncertainty_path', 'sr_plan', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #627becff
 def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
@@ -126,14 +126,24 @@ def _add_sr(p):
                         "SR values stay within that range: minmax keeps a 16-bit frame's whole count range")
     p.add_argument('--sidecar', action='store_true', help='also write the record of how each file was made to <out>.json')
     p.add_argument('--no-adain', action='store_true', help='skip the AdaIN intensity correction')
-    p.add_argument('--sample', action='store_true', help='sample tokens (top-k 50) instead of greedy decoding')
-    p.add_argument('--seed', type=int, default=0, help='seed for --sample')
+    p.add_argument('--decode', choices=['greedy', 'sample', 'expected'],
+                   help="greedy: the most likely token; sample: top-k 50 with --seed; expected: the probability-weighted mean "
+                        "code (default: the model's own)")
+    p.add_argument('--sample', action='store_true', help='the same as --decode sample')
+    p.add_argument('--seed', type=int, default=0, help='seed for --decode sample')
+    p.add_argument('--fidelity', type=float, metavar='W',
+                   help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = lean on the "
+                        "input (default: the model's own; no effect on a model without a fidelity path)")
+    p.add_argument('--uncertainty', action='store_true',
+                   help="also write <out stem>_uncertainty.png: where the model is guessing (mean token entropy of the last "
+                        "3 scales, 8-bit, 0 = certain, 255 = log(codebook size), a uniform guess)")
     p.add_argument('--overlap', type=int, help='tile overlap in LR pixels (default: a quarter tile)')
     p.add_argument('--allow-pseudocolor', action='store_true',
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
     p.add_argument('--device', help='cpu, cuda, mps')
 
 SR_SUFFIX = '_sr'                       # `sr FILE` writes FILE_sr.png (.tif for float); `sr FOLDER` skips such files (earlier outputs)
+UNCERTAINTY_SUFFIX = '_uncertainty'     # `sr --uncertainty` writes OUT_uncertainty.png next to each result
 _SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
 
 def _load_lr(src: Path, a):
@@ -182,35 +192,68 @@ def _written(rec: dict) -> str:
     a, b = inp.get('norm_range', (0, 1))
     return f"{o['bits']}-bit, 0…{2**o['bits'] - 1} = the input's {a:.4g}…{b:.4g}"
 
+def has_fidelity_path(model) -> bool:
+    "True when the fidelity weight w acts on a model: its decoder has a fidelity path and a regression prior feeds its guide."
+    return getattr(model.vqvae, 'fidelity', None) is not None and getattr(model, 'prior', None) is not None
+
 def sr_provenance(model, model_path=None, decode: str | None = None, greedy: bool = True, top_k: int = 0, seed=None,
                   adain_correction: bool | None = None, overlap: int | None = None, fidelity: float | None = None) -> dict:
-    "What made an SR file (software, model, scale, decoding): the `description` that `save_like_input` records in it."
+    "What made an SR file (software, model, scale, decoding; fidelity None: no fidelity path): the `description` that `save_like_input` records."
     from realiisr_lite import __version__
     cfg, meta = model.config, getattr(model, 'meta', None) or {}
     t = cfg.lr_size
+    fid = (cfg.fidelity if fidelity is None else float(fidelity)) if has_fidelity_path(model) else None
     dec = dict(decode=decode or (cfg.decode if greedy else 'sample'), top_k=top_k if not greedy else None,
                seed=seed if not greedy else None, adain=cfg.adain if adain_correction is None else bool(adain_correction),
-               fidelity=cfg.fidelity if fidelity is None else fidelity, tile=t, overlap=t // 4 if overlap is None else overlap)
+               fidelity=fid, tile=t, overlap=t // 4 if overlap is None else overlap)
     return dict(software=f'realiisr_lite {__version__}', scale=cfg.scale, decoding=dec,
                 model=dict(name=cfg.name, path=str(model_path) if model_path else 'bundled',
                            **{k: meta[k] for k in ('steps', 'data', 'commit') if k in meta}))
+
+def _sr_decoding(a) -> tuple[str | None, bool]:
+    "The decoding `sr` asks for (None: the model's own) and whether it samples; --sample is --decode sample."
+    if a.sample and a.decode not in (None, 'sample'): raise CLIError(f"--sample contradicts --decode {a.decode}")
+    decode = 'sample' if a.sample else a.decode
+    return decode, decode == 'sample'
+
+def uncertainty_png(u, codebook_size: int) -> np.ndarray:
+    "An uncertainty map (token entropy in nats) as 8-bit grey: 0 = certain, 255 = log(codebook size), a uniform guess."
+    from realiisr_lite.core import as_image_2d
+    return np.clip(np.round(as_image_2d(u).astype(np.float64) / np.log(codebook_size) * 255), 0, 255).astype(np.uint8)
+
+def uncertainty_path(dst: Path) -> Path:
+    "Where `sr --uncertainty` writes the map of the result `dst`: `<dst stem>_uncertainty.png` beside it."
+    return dst.with_name(dst.stem + UNCERTAINTY_SUFFIX + '.png')
 
 def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -> str:
     from realiisr_lite.data import encode_like_input, output_bits, write_thermal_file
     from realiisr_lite.model import InputImageError
     lr, meta = lr_meta or _load_lr(src, a)
     dst = _sr_dst(dst, output_bits(meta, a.out_bits), named)
+    decode, sampling = _sr_decoding(a)
+    want_u = getattr(a, 'uncertainty', False)
     t0 = time.time()
     adain = False if a.no_adain else None                                # None: the model's own default
-    try: sr = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=adain, greedy=not a.sample,
-                                  top_k=50 if a.sample else 0, seed=a.seed)
+    try: out = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=adain, greedy=not sampling,
+                                   top_k=50 if sampling else 0, seed=a.seed, decode=decode, fidelity=a.fidelity,
+                                   uncertainty=want_u)
     except InputImageError as e: raise CLIError(f"{src}: {e}") from None
+    sr, u = out if want_u else (out, None)
     arr, rec = encode_like_input(sr, meta, a.out_bits)                   # the input's kind and units, unless --out-bits
-    rec = {**sr_provenance(model, a.model, greedy=not a.sample, top_k=50 if a.sample else 0, seed=a.seed,
-                           adain_correction=adain, overlap=a.overlap), **rec}
-    try: write_thermal_file(arr, dst, rec, sidecar=a.sidecar)
+    rec = {**sr_provenance(model, a.model, decode=decode, greedy=not sampling, top_k=50 if sampling else 0, seed=a.seed,
+                           adain_correction=adain, overlap=a.overlap, fidelity=a.fidelity), **rec}
+    try:
+        write_thermal_file(arr, dst, rec, sidecar=a.sidecar)
+        if u is not None:
+            K = model.config.vqvae.codebook_size
+            u_rec = dict(uncertainty=dict(of=dst.name, what='mean entropy of the token distributions of the last 3 scales',
+                                          units='nats', stored_to_nats=[float(np.log(K)) / 255, 0.],
+                                          value_range=[float(u.min()), float(u.max())]))
+            write_thermal_file(uncertainty_png(u, K), uncertainty_path(dst), {**u_rec, **{k: rec[k] for k in ('software', 'model')}})
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
-    return f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {_written(rec)}) in {time.time() - t0:.1f} s"
+    extra = f", uncertainty {float(u.min()):.2f}…{float(u.max()):.2f} nats -> {uncertainty_path(dst).name}" if u is not None else ''
+    return (f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {_written(rec)}{extra}) "
+            f"in {time.time() - t0:.1f} s")
 
 def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
     "What `realiisr-lite sr INPUT [--out OUT]` will write: (input, output) pairs (.png; .tif for float output), the output folder, and how many earlier outputs it skips."
@@ -221,7 +264,8 @@ def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
         out_dir = Path(out) if out else src.resolve().with_name(src.resolve().name + SR_SUFFIX)
         if out_dir.resolve() == src.resolve(): raise CLIError(f"--out {out} is the input folder: the results would overwrite the inputs")
         found = list_images(src)
-        files = [f for f in found if not (out_dir.resolve() in f.resolve().parents or f.stem.endswith(SR_SUFFIX))]
+        files = [f for f in found if not (out_dir.resolve() in f.resolve().parents or f.stem.endswith(SR_SUFFIX)
+                                          or f.stem.endswith(SR_SUFFIX + UNCERTAINTY_SUFFIX))]
         if not files: raise CLIError(f"no images in {src}" + (f" (files named *{SR_SUFFIX}.* are earlier outputs of sr and are skipped)" if found else ''))
         return [(f, out_dir/f.relative_to(src).with_suffix('.png')) for f in files], out_dir, len(found) - len(files)
     dst = Path(out) if out else src.with_name(src.stem + SR_SUFFIX + '.png')
@@ -234,9 +278,14 @@ def _run_sr(a):
     from realiisr_lite.model import RealIISR
     from realiisr_lite.core import pick_device
     from realiisr_lite.data import output_bits
+    if a.fidelity is not None and not 0 <= a.fidelity <= 1: raise CLIError(f"--fidelity must lie in [0, 1], got {a.fidelity:g}")
+    _sr_decoding(a)
     plan, out_dir, skipped = sr_plan(a.input, a.out)
     folder = Path(a.input).is_dir()
-    if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.* or inside {out_dir} (outputs of an earlier sr)", file=sys.stderr)
+    if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.*, *{SR_SUFFIX}{UNCERTAINTY_SUFFIX}.* or inside {out_dir} "
+                      "(outputs of an earlier sr)", file=sys.stderr)
+    if a.uncertainty and any(uncertainty_path(d).resolve() == f.resolve() for f, d in plan):
+        raise CLIError(f"--uncertainty would overwrite the input {next(f for f, d in plan if uncertainty_path(d).resolve() == f.resolve())}")
     first = None if folder else _load_lr(plan[0][0], a)                   # a bad file fails before the model loads
     named = not folder and a.out is not None and Path(a.out).suffix.lower() in _SR_FORMATS and not Path(a.out).is_dir()
     if first:                                                             # so does an output name that cannot hold the result
@@ -245,6 +294,8 @@ def _run_sr(a):
     written = failed = 0
     try:
         model = RealIISR.from_pretrained(a.model, device=a.device or pick_device())
+        if a.fidelity is not None and not has_fidelity_path(model):
+            print(f"note: this model has no fidelity path; --fidelity {a.fidelity:g} has no effect", file=sys.stderr)
         for f, dst in plan:
             try: print(_sr_one(model, f, dst, a, first, named), flush=True); written += 1
             except (CLIError, ValueError) as e:

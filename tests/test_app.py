@@ -28,22 +28,30 @@ def _free_port() -> int:
 
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):
-    "A micro model folder, an LR image (40×32, 8-bit), a 16-bit LR image, a corrupt PNG and a pseudo-colour PNG."
-    from realiisr_lite.model import RealIISR
+    "Micro model folders ('other': micro's weights with a fidelity path that acts), LR images (40×32: 8-bit, 16-bit, °C), bad files."
+    from realiisr_lite.model import RealIISR, load_pretrained
     from realiisr_lite.train import micro_config
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal
     from realiisr_lite.core import colorize
     d = tmp_path_factory.mktemp('app')
     torch.manual_seed(0)
-    for name in ('micro', 'other', 'outside'): RealIISR(micro_config()).save_pretrained(d/name)   # 'outside': not offered
+    for name in ('micro', 'outside'): RealIISR(micro_config()).save_pretrained(d/name)   # 'outside': not offered
+    other = load_pretrained(d/'micro')                  # the same weights, but the fidelity path's zero-initialised
+    for f in other.vqvae.fidelity.fuse: torch.nn.init.normal_(f.net[-1].weight, std=0.3)   # last convs made to act
+    other.save_pretrained(d/'other')
+    RealIISR(micro_config(**{'vqvae.fidelity': False})).save_pretrained(d/'nofid')    # no fidelity path at all
     hr, _ = ThermalSceneSynth((128, 160))(3)
     lr, _ = degrade(hr, 'defocus', seed=3)
     save_thermal(lr, d/'street_lr.png'); save_thermal(lr, d/'street_lr16.png', bit_depth=16)
+    lr_c = (-10 + 25 * lr.reshape(lr.shape[-2:]).numpy()).astype(np.float32)    # a temperature map, °C
+    Image.fromarray(lr_c).save(d/'street_lr_c.tif')
+    Image.fromarray((-10 + 25 * hr.reshape(hr.shape[-2:]).numpy()).astype(np.float32)).save(d/'street_hr_c.tif')
     save_thermal(torch.rand(1, 128, 8), d/'tall_lr.png')                                   # 8×128 LR → 32×512 SR
     (d/'corrupt.png').write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(range(256)) * 2)
     Image.fromarray(colorize(torch.rand(32, 32), 'iron')).save(d/'palette.png')
     (d/'notes.txt').write_text('not an image')
-    return dict(model=d/'micro', other=d/'other', outside=d/'outside', lr=d/'street_lr.png', lr16=d/'street_lr16.png',
+    return dict(model=d/'micro', other=d/'other', outside=d/'outside', nofid=d/'nofid', lr=d/'street_lr.png',
+                lr16=d/'street_lr16.png', lr_c=d/'street_lr_c.tif', hr_c=d/'street_hr_c.tif', lr_c_values=lr_c,
                 tall=d/'tall_lr.png', corrupt=d/'corrupt.png', palette=d/'palette.png', txt=d/'notes.txt')
 
 
@@ -61,10 +69,16 @@ def server(files):
         demo.close(); torch.set_num_threads(threads)
 
 
-def _predict(client, path, ref=None, model='micro', cmap='iron', mode='greedy', seed=0, adain=True, overlap=1, row=40):
+def _predict(client, path, ref=None, model='micro', cmap='iron', mode='greedy', seed=0, adain=True, overlap=1, row=40,
+             fidelity=1.0):
     from gradio_client import handle_file
     return client.predict(handle_file(str(path)), handle_file(str(ref)) if ref else None, model, cmap, mode, seed, adain,
-                          overlap, row, api_name='/super_resolve')
+                          overlap, row, fidelity, api_name='/super_resolve')
+
+
+def _values_row(table: str, name: str) -> list[str]:
+    "The cells of one row of the values table (Markdown)."
+    return next([c.strip().strip('*') for c in l.strip('|').split('|')] for l in table.splitlines() if l.startswith(f'| {name} |'))
 
 
 def test_api(server, files):
@@ -73,18 +87,21 @@ def test_api(server, files):
     from gradio_client.exceptions import AppError
     from realiisr_lite.data import load_thermal
     client = Client(server, verbose=False)
-    slider, pseudo, plot, gallery, summary, download, row = _predict(client, files['lr'])
+    slider, pseudo, plot, gallery, summary, download, row, uncertainty, values = _predict(client, files['lr'])
     before, after = (Image.open(p) for p in slider)
     assert before.size == after.size == (160, 128)                      # 40×32 LR → 160×128
     w, h = Image.open(pseudo).size                                      # pseudo-colour view, enlarged for the screen
-    assert w % 160 == 0 and w // 160 == h // 128 and h % 128 == 0
+    assert w % 160 == 0 and w // 160 == h // 128 and h % 128 == 0       # 8-bit: no colour bar
+    u = Image.open(uncertainty)                                         # the uncertainty map: the SR's shape + a colour bar
+    assert u.mode == 'RGB' and u.size[1] == h and u.size[0] > w and np.asarray(u).std() > 0
+    assert 'uncertainty: mean' in summary and '8-bit picture' in values
     assert plot and plot.get('type') == 'matplotlib' and plot.get('plot'), plot
     assert [g['caption'] for g in gallery] == [f'scale {k}: {p}×{p} tokens' for k, p in enumerate((1, 2, 3, 4), 1)]
     assert '40×32 → 160×128' in summary and row == 40
     assert load_thermal(download)[1]['bit_depth'] == 8
     for bad, why in ((files['corrupt'], 'not a readable image'), (files['palette'], 'pseudo-colour')):
         with pytest.raises(AppError, match=why): _predict(client, bad)
-    *_, summary16, download16, _ = _predict(client, files['lr16'], mode='sampling', seed=3)   # still serving
+    *_, summary16, download16, _, _, values16 = _predict(client, files['lr16'], mode='sampling', seed=3)   # still serving
     assert load_thermal(download16)[1]['bit_depth'] == 16 and 'seed 3' in summary16
 
 
@@ -96,14 +113,19 @@ def test_api_names(server):
     assert list(api['named_endpoints']) == ['/super_resolve'] and not api['unnamed_endpoints']
     ep = api['named_endpoints']['/super_resolve']
     params = {p['parameter_name']: p for p in ep['parameters']}
-    assert list(params) == ['lr_file', 'ref_file', 'model', 'cmap', 'mode', 'seed', 'adain', 'overlap', 'row']
+    assert list(params) == ['lr_file', 'ref_file', 'model', 'cmap', 'mode', 'seed', 'adain', 'overlap', 'row', 'fidelity']
     assert not params['lr_file']['parameter_has_default']                              # the one required input
     assert all(p['parameter_has_default'] for n, p in params.items() if n != 'lr_file'), params
     assert params['ref_file']['parameter_default'] is None
     assert params['model']['type']['enum'] == ['micro', 'other'] and params['model']['parameter_default'] == 'micro'
     assert not [p for p in ep['parameters'] if p['component'] == 'Textbox']          # nowhere to type a path
     labels = [r['label'] for r in ep['returns']]
-    assert len(labels) == 7 and 'summary' in labels and all(l and not re.match(r'(value|parameter)_\d+$', l) for l in labels), labels
+    assert len(labels) == 9 and 'summary' in labels and all(l and not re.match(r'(value|parameter)_\d+$', l) for l in labels), labels
+    assert labels[7].startswith('uncertainty') and ep['returns'][7]['component'] == 'Image', ep['returns'][7]
+    # the defaults are the default model's own settings (micro_config: expected decoding, w = 1, no AdaIN)
+    assert (params['mode']['parameter_default'], params['fidelity']['parameter_default'], params['adain']['parameter_default']) == \
+        ('expected', 1.0, False)
+    assert params['fidelity']['type']['description'] == 'numeric value between 0 and 1', params['fidelity']
     assert str(4 * (320 * 256 // 8) - 1) in params['row']['type']['description']         # any allowed result's height
 
 
@@ -126,8 +148,74 @@ def test_model_by_name_only(server, files, name):
 def test_model_offered_by_name_works(server, files):
     "The second offered model, chosen by name, serves the request; the summary says which model ran."
     from gradio_client import Client
-    *_, summary, download, _ = _predict(Client(server, verbose=False), files['lr'], model='other')
+    *_, summary, download, _, _, _ = _predict(Client(server, verbose=False), files['lr'], model='other')
     assert 'model **other**' in summary and Image.open(download).size == (160, 128)
+
+
+def test_fidelity_changes_the_result(server, files):
+    "`fidelity` reaches the decoder: for a model whose fidelity path acts, w = 0 is the decoder without the path, w = 0.5 and 1 differ."
+    from gradio_client import Client
+    client = Client(server, verbose=False)
+    sr = lambda model, w: np.asarray(Image.open(_predict(client, files['lr'], model=model, mode='greedy', adain=False,
+                                                         fidelity=w)[5]), np.float64)
+    w0, w_half, w1 = (sr('other', w) for w in (0., 0.5, 1.))
+    no_path = sr('micro', 1.)                           # the same weights with the zero-initialised path: it adds nothing
+    np.testing.assert_array_equal(w0, no_path)
+    assert np.abs(w1 - w0).mean() > 1 and np.abs(w_half - w1).mean() > 0.5, (np.abs(w1 - w0).mean(), np.abs(w_half - w1).mean())
+    summary = _predict(client, files['lr'], model='other', fidelity=0.5)[4]
+    assert 'fidelity w = 0.50' in summary, summary
+
+
+def test_celsius_upload_downloads_celsius(server, files):
+    "A float °C upload: a float32 TIFF in °C within the upload's range, a colour bar, and a table in °C (with the HR's row)."
+    from gradio_client import Client
+    from realiisr_lite.data import read_description
+    client = Client(server, verbose=False)
+    slider, pseudo, plot, gallery, summary, download, row, uncertainty, values = _predict(client, files['lr_c'], files['hr_c'])
+    im = Image.open(download)
+    t = np.asarray(im)
+    assert Path(download).name == 'street_lr_c_sr_x4.tif' and (im.format, im.mode, t.dtype, t.shape) == ('TIFF', 'F', np.float32, (128, 160))
+    lo, hi = float(files['lr_c_values'].min()), float(files['lr_c_values'].max())
+    assert lo - 1e-3 <= t.min() and t.max() <= hi + 1e-3 and t.max() - t.min() > 1, (t.min(), t.max(), lo, hi)   # °C, not [0, 1]
+    rec = read_description(download)
+    assert rec['output']['bits'] == 'float' and rec['model']['offered_as'] == 'micro' and 'path' not in rec['model']
+    assert str(files['model']) not in json.dumps(rec)                                 # no server path in the file
+    assert 'float32 TIFF in °C out' in summary, summary
+    assert '| in °C |' in values, values
+    sr_row, hr_row = _values_row(values, 'Real-IISR'), _values_row(values, 'HR')
+    assert abs(float(sr_row[1]) - t.min()) < 0.006 and abs(float(sr_row[2]) - t.max()) < 0.006, (sr_row, t.min(), t.max())
+    t_hr = np.asarray(Image.open(files['hr_c']))                                      # the reference, read over its whole range
+    assert abs(float(hr_row[1]) - t_hr.min()) < 0.006 and abs(float(hr_row[2]) - t_hr.max()) < 0.006, (hr_row, t_hr.min(), t_hr.max())
+    w, h = Image.open(pseudo).size
+    assert h % 128 == 0 and w > h * 160 // 128                                        # the pseudo-colour view has its colour bar
+    assert plot.get('type') == 'matplotlib'
+
+
+def test_16bit_upload_downloads_counts(server, files):
+    "A 16-bit upload: a 16-bit PNG in the upload's counts, and a table in counts."
+    from gradio_client import Client
+    from realiisr_lite.data import load_thermal
+    *_, summary, download, _, _, values = _predict(Client(server, verbose=False), files['lr16'])
+    im = Image.open(download); a = np.asarray(im)
+    lr = np.asarray(Image.open(files['lr16']))
+    _, meta = load_thermal(files['lr16'])
+    lo, hi = meta['norm_range']                                                       # the upload's 1st–99th percentile counts
+    assert im.mode.startswith('I;16') and lr.min() <= a.min() and a.max() <= hi + 1 and a.min() >= lo - 1, (a.min(), a.max(), lo, hi)
+    assert '16-bit PNG of counts out' in summary and '| in counts |' in values, (summary, values)
+
+
+def test_model_without_fidelity_path(files):
+    "A model without a fidelity path: the page disables the slider with a note, and a request's w has no effect."
+    from realiisr_lite.app import build_app, process, load_model, FIDELITY_NONE
+    demo = build_app({'nofid': files['nofid'], 'micro': files['model']}, device='cpu', examples=False)
+    slider = next(b for b in demo.blocks.values() if getattr(b, 'elem_id', None) == 'fidelity')
+    assert slider.interactive is False and slider.info == FIDELITY_NONE
+    model = load_model(files['nofid'], 'cpu')
+    a, b = (process(files['lr'], None, model, fidelity=w, mode='greedy') for w in (0., 1.))
+    assert a['fidelity'] is None and torch.equal(a['sr'], b['sr']) and 'no fidelity path' in a['summary']
+    demo2 = build_app({'micro': files['model']}, device='cpu', examples=False)
+    slider2 = next(b for b in demo2.blocks.values() if getattr(b, 'elem_id', None) == 'fidelity')
+    assert slider2.interactive is not False and slider2.value == 1.0
 
 
 def test_forged_file_paths_refused(server, files):
@@ -136,7 +224,7 @@ def test_forged_file_paths_refused(server, files):
     url = server + 'gradio_api/call/super_resolve'
     for path in ('/etc/passwd', str(files['lr']), '../../etc/hostname'):
         r = httpx.post(url, json={'data': [{'path': path, 'meta': {'_type': 'gradio.FileData'}}, None, 'micro', 'iron',
-                                           'greedy', 0, True, 1, 40]}, timeout=30)
+                                           'greedy', 0, True, 1, 40, 1.0]}, timeout=30)
         assert r.status_code == 200, r.text
         events = httpx.get(f"{url}/{r.json()['event_id']}", timeout=60).text
         assert 'event: error' in events and 'event: complete' not in events, events
@@ -146,9 +234,9 @@ def test_forged_file_paths_refused(server, files):
 def test_profile_row_sized_to_result(server, files):
     "Row 256 of a 512-px-tall result is accepted (the slider is not capped at 255) and the profile is drawn there."
     from gradio_client import Client
-    slider, pseudo, plot, gallery, summary, download, row = _predict(Client(server, verbose=False), files['tall'], row=256)
+    slider, pseudo, plot, gallery, summary, download, row, *_ = _predict(Client(server, verbose=False), files['tall'], row=256)
     assert row == 256 and '8×128 → 32×512' in summary and Image.open(download).size == (32, 512)
-    *_, row_clipped = _predict(Client(server, verbose=False), files['lr'], row=1000)        # beyond a 128-px result: clipped
+    *_, row_clipped, _, _ = _predict(Client(server, verbose=False), files['lr'], row=1000)   # beyond a 128-px result: clipped
     assert row_clipped == 127
 
 
@@ -243,9 +331,27 @@ def test_browser(server, files, tmp_path):
             expect(page.locator('#summary')).to_contain_text('model micro')
             expect(page.locator('#scales img')).to_have_count(4)
             expect(page.locator('#download a').first).to_have_attribute('href', re.compile(r'street_lr_sr_x4\.png$'))
+            expect(page.locator('#uncertainty img')).to_be_visible()                     # where the model guesses
+            expect(page.locator('#uncertainty-caption')).to_contain_text('guessing')
+            expect(page.locator('#values')).to_contain_text('8-bit picture')
+            fid = page.locator('#fidelity input[type=number]')                           # the model's own w, adjustable
+            expect(fid).to_have_value('1'); expect(fid).to_be_enabled()
+            expect(page.locator('#decoding input[value=expected]')).to_be_checked()      # the model's own decoding
             page.evaluate('window.scrollTo(0, 0)'); time.sleep(0.5)
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
+            page.locator('#lr-upload button[aria-label="Clear"]').click()                # a temperature map in °C
+            upload.set_input_files(str(files['lr_c']))
+            expect(page.locator('#lr-info')).to_contain_text('40×32 px')
+            page.locator('#ref-upload input[type=file]').set_input_files(str(files['hr_c']))
+            page.locator('#run-button').click()
+            expect(page.locator('#values')).to_contain_text('in °C')
+            expect(page.locator('#values')).to_contain_text('HR')
+            expect(page.locator('#summary')).to_contain_text('float32 TIFF in °C out')
+            expect(page.locator('#download a').first).to_have_attribute('href', re.compile(r'street_lr_c_sr_x4\.tif$'))
+            page.evaluate('window.scrollTo(0, 0)'); time.sleep(0.5)
+            page.screenshot(path=str(shot.with_name('demo_screenshot_celsius.png')), full_page=True)
+            page.locator('#ref-upload button[aria-label="Clear"]').click()
             page.get_by_text('car + person, motion blur, 8-bit').click()                 # an example with its HR
             expect(page.locator('#ref-upload')).to_contain_text('scene4_motion_8bit_hr')
             expect(page.locator('#lr-info')).to_contain_text('64×64 px')
@@ -256,7 +362,8 @@ def test_browser(server, files, tmp_path):
             page.screenshot(path=str(shot.with_name('demo_screenshot_example.png')), full_page=True)
         finally: browser.close()
     assert shot.stat().st_size > 10_000
-    for f in (shot, shot.with_name('demo_screenshot_example.png')): shutil.copy(f, Path(tempfile.gettempdir())/f.name)
+    for f in (shot, shot.with_name('demo_screenshot_example.png'), shot.with_name('demo_screenshot_celsius.png')):
+        shutil.copy(f, Path(tempfile.gettempdir())/f.name)
 
 
 def test_missing_bundled_model(monkeypatch, tmp_path):

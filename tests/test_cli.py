@@ -153,3 +153,79 @@ def test_info_json():
     assert r.returncode == 0
     d = json.loads(r.stdout)
     assert d['device'] in ('cpu', 'cuda', 'mps') and 'weights_lpips' in d
+
+
+def _fidelity_model(tmp_path):
+    "The micro model with a fidelity path that acts (its zero-initialised last convolutions set to random values)."
+    import torch
+    from realiisr_lite.model import RealIISR
+    from realiisr_lite.train import micro_config
+    d = tmp_path/'fid'
+    if not d.exists():
+        torch.manual_seed(0)
+        m = RealIISR(micro_config())
+        for f in m.vqvae.fidelity.fuse: torch.nn.init.normal_(f.net[-1].weight, std=0.3)
+        m.save_pretrained(d)
+    return d
+
+
+def test_sr_fidelity_and_decode(tmp_path):
+    "--fidelity reaches the decoder (w = 0 and 1 differ), --decode picks the decoding; both are recorded; bad values: one line."
+    from realiisr_lite.data import read_description
+    _grey(tmp_path/'a.png', 0)
+    m = _fidelity_model(tmp_path)
+    outs = {}
+    for name, args in (('w0', ['--fidelity', '0']), ('w1', ['--fidelity', '1']), ('greedy', ['--decode', 'greedy', '--fidelity', '1'])):
+        r = run('sr', str(tmp_path/'a.png'), '--model', str(m), '--out', str(tmp_path/f'{name}.png'), *args)
+        assert r.returncode == 0, r.stderr
+        outs[name] = np.asarray(Image.open(tmp_path/f'{name}.png'), np.float64)
+    assert np.abs(outs['w1'] - outs['w0']).mean() > 1 and np.abs(outs['greedy'] - outs['w1']).mean() > 0.5
+    rec0, rec_g = read_description(tmp_path/'w0.png')['decoding'], read_description(tmp_path/'greedy.png')['decoding']
+    assert (rec0['fidelity'], rec0['decode']) == (0.0, 'expected') and (rec_g['fidelity'], rec_g['decode']) == (1.0, 'greedy')
+    for args, why in ((['--fidelity', '1.5'], '--fidelity must lie in [0, 1]'), (['--sample', '--decode', 'expected'], '--sample contradicts')):
+        r = run('sr', str(tmp_path/'a.png'), '--model', str(tmp_path/'no_model'), *args)     # refused before the model loads
+        assert r.returncode == 2 and why in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    r = run('sr', str(tmp_path/'a.png'), '--model', str(m), '--decode', 'best')                # argparse: usage, then the error
+    assert r.returncode == 2 and "invalid choice: 'best'" in r.stderr.strip().splitlines()[-1], r.stderr
+
+
+def test_sr_fidelity_without_a_fidelity_path(tmp_path):
+    "A model without a fidelity path: one note that --fidelity has no effect, and the same result for any w."
+    from realiisr_lite.model import RealIISR
+    from realiisr_lite.train import micro_config
+    from realiisr_lite.data import read_description
+    RealIISR(micro_config(**{'vqvae.fidelity': False})).save_pretrained(tmp_path/'nofid')
+    _grey(tmp_path/'a.png', 0)
+    res = []
+    for w in ('0', '1'):
+        r = run('sr', str(tmp_path/'a.png'), '--model', str(tmp_path/'nofid'), '--fidelity', w, '--out', str(tmp_path/f'w{w}.png'))
+        assert r.returncode == 0 and r.stderr.strip() == f'note: this model has no fidelity path; --fidelity {w} has no effect', r.stderr
+        res.append(np.asarray(Image.open(tmp_path/f'w{w}.png')))
+    assert np.array_equal(*res) and read_description(tmp_path/'w0.png')['decoding']['fidelity'] is None
+
+
+def test_sr_uncertainty(tmp_path):
+    "--uncertainty writes <out stem>_uncertainty.png: the map of super_resolve scaled by 255 / log K, its range in the report; sr FOLDER skips it."
+    import torch
+    from realiisr_lite.data import load_thermal, read_description
+    from realiisr_lite.model import load_pretrained
+    yy, xx = np.mgrid[:20, :24]
+    t = (5 + 0.3 * yy + 20 * np.exp(-((xx - 14)**2 + (yy - 8)**2) / 18.)).astype(np.float32)     # °C
+    src = tmp_path/'frames'; src.mkdir()
+    Image.fromarray(t).save(src/'scene_c.tif')
+    m = _fidelity_model(tmp_path)
+    r = run('sr', str(src/'scene_c.tif'), '--model', str(m), '--uncertainty')
+    assert r.returncode == 0, r.stderr
+    u = np.asarray(Image.open(src/'scene_c_sr_uncertainty.png'))
+    assert u.dtype == np.uint8 and u.shape == (80, 96) and Image.open(src/'scene_c_sr.tif').mode == 'F'
+    model = load_pretrained(m)                                          # the map itself, from the API
+    with torch.no_grad(): _, umap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty=True)
+    umap = umap[0, 0].numpy().astype(np.float64)
+    expect = np.clip(np.round(umap / np.log(32) * 255), 0, 255)         # K = 32 codes in the micro config
+    assert np.abs(u.astype(np.float64) - expect).max() <= 1, np.abs(u - expect).max()
+    assert f'uncertainty {umap.min():.2f}…{umap.max():.2f} nats -> scene_c_sr_uncertainty.png' in r.stdout, r.stdout
+    rec = read_description(src/'scene_c_sr_uncertainty.png')['uncertainty']
+    assert abs(rec['stored_to_nats'][0] * 255 - np.log(32)) < 1e-12 and rec['units'] == 'nats' and rec['of'] == 'scene_c_sr.tif'
+    r = run('sr', str(src), '--model', str(m))                         # the folder: neither output is taken for an input
+    assert r.returncode == 0 and 'skipping 2 file' in r.stderr, r.stderr
+    assert sorted(p.name for p in (tmp_path/'frames_sr').iterdir()) == ['scene_c.tif']
