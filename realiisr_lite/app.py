@@ -316,13 +316,15 @@ def profile_figure(images: dict, row: int, title: str | None = None, units: str 
         ax.relim(); ax.autoscale(True, axis='y'); ax.set_ylabel(_axis_label(units))
     return fig
 
-def colorbar_rgb(height: int, vmin: float, vmax: float, cmap: str = 'iron', label: str = '', width: int = 96) -> np.ndarray:
+def colorbar_rgb(height: int, vmin: float, vmax: float, cmap: str = 'iron', label: str = '', width: int | None = None) -> np.ndarray:
     "A vertical colour bar from `vmin` to `vmax` with ticks and a label, as a uint8 RGB array `height` px tall (to set beside an image)."
-    dpi = 100
-    fig = Figure(figsize=(width / dpi, max(height, 120) / dpi), dpi=dpi, facecolor='white')
+    dpi, h = 100, max(height, 120)
+    width = width or max(96, round(0.3 * h))                 # text in proportion to the image: it is scaled down with it
+    fig = Figure(figsize=(width / dpi, h / dpi), dpi=dpi, facecolor='white')
     cax = fig.add_axes((0.1, 0.03, 0.16, 0.94))
     cb = fig.colorbar(ScalarMappable(Normalize(vmin, vmax), get_cmap(cmap)), cax=cax)
-    cb.ax.tick_params(labelsize=8); cb.set_label(label, fontsize=9)
+    pt = max(8., h / 36)
+    cb.ax.tick_params(labelsize=pt); cb.set_label(label, fontsize=pt)
     canvas = FigureCanvasAgg(fig); canvas.draw()
     rgb = np.asarray(canvas.buffer_rgba())[..., :3]
     return np.ascontiguousarray(rgb[:height] if rgb.shape[0] >= height else

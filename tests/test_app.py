@@ -61,7 +61,7 @@ def server(files):
     from realiisr_lite.app import build_app
     threads = torch.get_num_threads()
     torch.set_num_threads(1)            # tiny tiles: one thread is faster than several on a shared CPU
-    demo = build_app({'micro': files['model'], 'other': files['other']}, device='cpu')
+    demo = build_app({'micro': files['model'], 'other': files['other'], 'nofid': files['nofid']}, device='cpu')
     port = _free_port()
     demo.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=True, quiet=True)
     try: yield f'http://127.0.0.1:{port}/'
@@ -117,7 +117,7 @@ def test_api_names(server):
     assert not params['lr_file']['parameter_has_default']                              # the one required input
     assert all(p['parameter_has_default'] for n, p in params.items() if n != 'lr_file'), params
     assert params['ref_file']['parameter_default'] is None
-    assert params['model']['type']['enum'] == ['micro', 'other'] and params['model']['parameter_default'] == 'micro'
+    assert params['model']['type']['enum'] == ['micro', 'other', 'nofid'] and params['model']['parameter_default'] == 'micro'
     assert not [p for p in ep['parameters'] if p['component'] == 'Textbox']          # nowhere to type a path
     labels = [r['label'] for r in ep['returns']]
     assert len(labels) == 9 and 'summary' in labels and all(l and not re.match(r'(value|parameter)_\d+$', l) for l in labels), labels
@@ -141,7 +141,7 @@ def test_model_by_name_only(server, files, name):
     name = {'OUTSIDE': str(files['outside']), 'MICRO_PATH': str(files['model'])}.get(name, name)
     with pytest.raises(AppError) as e: _predict(Client(server, verbose=False), files['lr'], model=name)
     msg = _message(e)
-    assert msg == 'model: choose one of micro, other', msg
+    assert msg == 'model: choose one of micro, other, nofid', msg
     assert '/' not in msg and str(files['model'].parent) not in msg and 'passwd' not in msg
 
 
@@ -164,6 +164,10 @@ def test_fidelity_changes_the_result(server, files):
     assert np.abs(w1 - w0).mean() > 1 and np.abs(w_half - w1).mean() > 0.5, (np.abs(w1 - w0).mean(), np.abs(w_half - w1).mean())
     summary = _predict(client, files['lr'], model='other', fidelity=0.5)[4]
     assert 'fidelity w = 0.50' in summary, summary
+    from gradio_client.exceptions import AppError
+    for bad, why in ((1.5, 'greater than maximum value 1'), (-0.1, 'less than minimum value 0')):   # outside [0, 1]: a message
+        with pytest.raises(AppError) as e: _predict(client, files['lr'], model='other', fidelity=bad)
+        assert _message(e).startswith('fidelity w:') and why in _message(e), _message(e)
 
 
 def test_celsius_upload_downloads_celsius(server, files):
@@ -340,6 +344,11 @@ def test_browser(server, files, tmp_path):
             page.evaluate('window.scrollTo(0, 0)'); time.sleep(0.5)
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=True)
+            page.locator('#model-choice input').click(); page.get_by_role('option', name='nofid').click()   # no fidelity path:
+            expect(fid).to_be_disabled()                                                 # the slider is disabled ...
+            expect(page.locator('#fidelity')).to_contain_text('no fidelity path')         # ... with a note
+            page.locator('#model-choice input').click(); page.get_by_role('option', name='micro').click()
+            expect(fid).to_be_enabled(); expect(fid).to_have_value('1')
             page.locator('#lr-upload button[aria-label="Clear"]').click()                # a temperature map in °C
             upload.set_input_files(str(files['lr_c']))
             expect(page.locator('#lr-info')).to_contain_text('40×32 px')
