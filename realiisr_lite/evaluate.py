@@ -20,7 +20,7 @@ from .data import fit_gain_offset
 
 # %% auto #0
 __all__ = ['order_violation_rate', 'edge_sharpness', 'hotspot_drift', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
-           'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'ablation_chart',
+           'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
            'benchmark_super_resolve', 'run_evaluation']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
@@ -258,6 +258,26 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
         axp.legend(fontsize=8, loc='center left', bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
+    return fig
+
+def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron', path=None):
+    "Zoomed crops side by side (every method, then HR): picks = [(item index, (y, x) HR top-left of the crop)]; PSNR of each crop."
+    import matplotlib.pyplot as plt
+    from realiisr_lite.core import show_thermal
+    names = list(methods)
+    fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.45 * len(picks)), squeeze=False)
+    for r, (i, (y, x)) in enumerate(picks):
+        it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
+        cut = lambda t: t[..., y:y + size, x:x + size]
+        hr_c = cut(hr)
+        lo, hi = hr_c.min().item(), hr_c.max().item()                   # one stretch per row: the crop's HR range
+        for c, n in enumerate(names + ['HR']):
+            im = hr_c if n == 'HR' else cut(methods[n](lr).float().clamp(0, 1))
+            t = n if n == 'HR' else f"{n}\n{psnr(im, hr_c, 0).item():.2f} dB"
+            show_thermal((im - lo) / max(hi - lo, 1e-6), cmap, ax=axs[r, c], title=t if r == 0 or n == 'HR' else f"{psnr(im, hr_c, 0).item():.2f} dB")
+        axs[r, 0].set_ylabel(f"{it.get('kind', '')} #{i}", fontsize=8)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=120)
     return fig
 
 def ablation_chart(report: EvalReport, methods=None, path=None):

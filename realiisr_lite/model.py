@@ -46,6 +46,8 @@ class TrainConfig:
     prior_lr: float = 1e-3
     fid_steps: int = 0               # stage 3, the fidelity path on the transformer's own tokens (vqvae.fidelity=True)
     fid_lr: float = 1e-3
+    fid_decoder: bool = False        # stage 3 also fine-tunes the decoder itself (on the model's own tokens)
+    fid_ssim: float = 0.0            # weight of (1 − SSIM) next to L1 in stage 3
     pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
     seed: int = 0
 
@@ -63,6 +65,7 @@ class RealIISRConfig:
     tsg_encoder: str = 'conv'             # 'conv' or 'timm'
     tsg_timm_model: str | None = None
     tsg_heads: int = 4
+    tsg_inject: str = 'concat'            # 'concat': TSG tokens appended to the prefix (released); 'add': added to the LR tokens
     tsg_fusion_norm: str = 'group'        # 'group' (ours) or 'batch' (released AFF)
     tsg_attn_norm: bool = True            # LayerNorm on q and kv in the TSG cross-attention (ours; released: none)
     tsg_kv_pos_embed: bool = True         # learned position embedding on the TSG keys/values (ours; released: none)
@@ -214,6 +217,7 @@ class RealIISR(nn.Module):
         self.vqvae = (vqvae or MultiScaleVQVAE(cfg.vqvae)).eval().requires_grad_(False)
         if self.vqvae.config.patch_nums != cfg.var.patch_nums: raise ValueError("tokenizer and transformer patch_nums differ")
         if cfg.prior not in (None, 'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
+        if cfg.tsg_inject not in ('concat', 'add'): raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
         self.prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks).eval().requires_grad_(False) if cfg.prior else None
         self.var = NextScaleTransformer(cfg.var)
         self.var.use_codebook(self.vqvae.codebook)
@@ -268,6 +272,7 @@ class RealIISR(nn.Module):
         if self.prior is not None and prior_B1HW is None: prior_B1HW = self.prior_image(lr)
         lr_BND = self.var.lr_tokens(lr if self.prior is None else prior_B1HW)     # the LR condition is read from the prior
         extra = self.tsg(lr, lr_BND) if self.tsg is not None else None
+        if extra is not None and self.config.tsg_inject == 'add': lr_BND, extra = lr_BND + extra, None   # half the prefix
         prefix_BPD, cond_BD = self.var.build_prefix(lr, extra, lr_BND=lr_BND)
         cb_BVC = None
         if self.cac is not None:
@@ -388,8 +393,12 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
                   greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
                   decode: str | None = None, fidelity: float | None = None, uncertainty: bool = False, use_cache: bool = True,
-                  tokens: str = 'generated', timings: dict | None = None):
-    "×scale SR of an LR image (B,1,h,w) of any size: tokens per tile, latent maps blended, one decode; returns SR [, per-scale images] [, uncertainty]."
+                  tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None):
+    "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty]."
+    meta_in = None
+    if isinstance(lr, (str, Path)):                              # a file: loaded safely; `out` then writes the input's kind
+        from realiisr_lite.data import load_thermal
+        lr, meta_in = load_thermal(lr)
     x = as_batch(lr)
     cfg = model.config
     dev = next(model.var.parameters()).device
@@ -425,13 +434,13 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         chunk = jobs[k:k + batch_size]
         lr_t = torch.stack([xp[b, :, y:y + t, q:q + t] for b, y, q in chunk])
         p_t = None if p is None else torch.stack([p[b, :, y * s:(y + t) * s, q * s:(q + t) * s] for b, y, q in chunk])
-        out = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, seed, intermediates, decode=decode, prior_B1HW=p_t,
+        gen = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, seed, intermediates, decode=decode, prior_B1HW=p_t,
                                    image=False, uncertainty=3 if uncertainty else 0, use_cache=use_cache, tokens=tokens, timings=tm)
-        maps = [out['fhat']] + (out['fhat_steps'] if intermediates else [])
+        maps = [gen['fhat']] + (gen['fhat_steps'] if intermediates else [])
         for j, (b, y, q) in enumerate(chunk):
             ya, qa = y // a, q // a
             for m, f in enumerate(maps): acc[m, b, :, ya:ya + G, qa:qa + G] += f[j] * wgt
-            if uncertainty: ent[b, :, ya:ya + G, qa:qa + G] += out['entropy'][j] * wgt
+            if uncertainty: ent[b, :, ya:ya + G, qa:qa + G] += gen['entropy'][j] * wgt
             norm[b, :, ya:ya + G, qa:qa + G] += wgt
         if progress is not None: progress(min(k + batch_size, len(jobs)), len(jobs))
     f_maps = acc / norm
@@ -443,6 +452,12 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     if adain_correction:
         ref = F.interpolate(x, scale_factor=s, mode='bicubic', align_corners=False).clamp(0, 1)
         sr = adain(sr, ref)
+    if out is not None:
+        from realiisr_lite.data import save_like_input
+        if sr.shape[0] != 1: raise ValueError(f"out= writes one image, got a batch of {sr.shape[0]}")
+        save_like_input(sr, out, meta_in, out_bits, description=dict(software='realiisr_lite', model=cfg.name, scale=s,
+                        decode=decode or cfg.decode, fidelity=wfid, adain=bool(adain_correction),
+                        steps=getattr(model, 'meta', {}).get('steps')))
     res = [sr]
     if intermediates: res.append(imgs[1:])
     tm['total'] = time.perf_counter() - t_start

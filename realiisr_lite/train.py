@@ -20,6 +20,7 @@ from .core import as_batch, seed_everything, pick_device, save_tensors_atomic, l
 from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, ThermalCropDataset, tno_root,
                                 tno_split, TNO_TRIM, DEGRADATION_KINDS)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
+from .metrics import ssim
 from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained
 
 # %% auto #0
@@ -316,7 +317,7 @@ def micro_data(seed: int = 0):
     return SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8), SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False)
 
 # %% ../nbs/09_train.ipynb #89abfb16
-def _fid_keys(k: str) -> bool: return k.startswith('vqvae.fidelity.')
+def _fid_keys(k: str) -> bool: return k.startswith(('vqvae.fidelity.', 'vqvae.decoder.'))
 
 def fidelity_weight(seed: int, step: int) -> float:
     "The fidelity weight w of a stage-3 step: 1 on even steps, uniform in [0, 1] on odd ones (a pure function of (seed, step))."
@@ -326,7 +327,7 @@ def fidelity_weight(seed: int, step: int) -> float:
 def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
                  progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                  decode: str | None = None, stop_after: int | None = None) -> list[dict]:
-    "Stage 3: train the decoder's fidelity path on the transformer's own generated tokens (everything else frozen), L1 loss."
+    "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 [+ SSIM] loss."
     tc = model.config.train
     steps = tc.fid_steps if steps is None else steps
     fid = model.vqvae.fidelity
@@ -334,7 +335,8 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
     dev = torch.device(device) if device else pick_device()
     model.to(dev).eval()
     fid.requires_grad_(True)
-    params = list(fid.parameters())
+    if tc.fid_decoder: model.vqvae.decoder.requires_grad_(True)
+    params = list(fid.parameters()) + (list(model.vqvae.decoder.parameters()) if tc.fid_decoder else [])
     opt = torch.optim.AdamW(params, lr=tc.fid_lr, weight_decay=0.0, betas=tuple(tc.betas))
     warm = max(1, min(50, steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1., (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
@@ -354,7 +356,9 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
             p = model.prior_image(lr_b) if model.prior is not None else None
             f_hat = model.generate_tiles(lr_b, decode=decode, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
         w = fidelity_weight(seed, step)
-        loss = F.l1_loss(model.decode_fhat(f_hat, lr_b, p, w).float(), hr_b.float())
+        sr = model.decode_fhat(f_hat, lr_b, p, w).float()
+        loss = F.l1_loss(sr, hr_b.float())
+        if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0, quantize=False).float().mean())
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
@@ -366,7 +370,7 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
             save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist), keys=_fid_keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
     if bar is not None: bar.close()
-    fid.requires_grad_(False)
+    fid.requires_grad_(False); model.vqvae.decoder.requires_grad_(False)
     return hist
 
 
