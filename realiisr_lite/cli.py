@@ -374,7 +374,10 @@ def _add_eval(p):
                    help="a model folder to evaluate, e.g. 'Real-IISR-lite=runs/tiny/model' (repeatable; default: the bundled model)")
     p.add_argument('--regression', action='append', default=[], metavar='[NAME=]PATH',
                    help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
-    p.add_argument('--data', default='auto', help='auto | tno | synthetic | FOLDER | flir:PATH')
+    p.add_argument('--no-model', action='store_true', help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
+    p.add_argument('--data', default='auto',
+                   help="auto | tno | synthetic | celsius | celsius:FOLDER | FOLDER | flir:PATH (celsius: temperature maps, "
+                        "adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
     p.add_argument('--out', default='results/eval', help='output folder for report.md, summary.csv, report.json, figures')
@@ -389,7 +392,8 @@ def _run_eval(a):
     from realiisr_lite.evaluate import run_evaluation
     from realiisr_lite.core import pick_device
     models = {}
-    for spec in a.model or ['Real-IISR-lite (bundled)=']:
+    if a.no_model and a.model: raise CLIError("--no-model and --model exclude each other")
+    for spec in a.model or ([] if a.no_model else ['Real-IISR-lite (bundled)=']):
         if '=' not in spec: raise CLIError(f"--model expects NAME=PATH, got {spec!r}")
         n, p = spec.split('=', 1)
         if p and not Path(p).exists(): raise CLIError(f"model folder not found: {p}")

@@ -16,12 +16,14 @@ import torch.nn.functional as F
 from .core import as_batch
 from .metrics import psnr, ssim, bicubic_upscale, iqa_metric, MetricTable, NotAvailable
 from .losses import TOC_NEIGHBOURS, _pair_slices
-from .data import fit_gain_offset
+from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset, DEGRADATION_KINDS
+from .core import shared_data_dir
 
 # %% auto #0
-__all__ = ['order_violation_rate', 'edge_sharpness', 'hotspot_drift', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
-           'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
-           'benchmark_super_resolve', 'run_evaluation']
+__all__ = ['CELSIUS_COLUMNS', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'order_violation_rate', 'edge_sharpness', 'hotspot_drift',
+           'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset', 'temperature_maps',
+           'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'zoom_figure',
+           'ablation_chart', 'benchmark_super_resolve', 'run_evaluation', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -54,7 +56,26 @@ def hotspot_drift(sr, hr, window: int = 15) -> dict:
     (p_sr, v_sr), (p_hr, v_hr) = peak(sr), peak(hr)
     return dict(position_px=(p_sr - p_hr).norm(dim=1), intensity=v_sr - v_hr)
 
+# %% ../nbs/10_eval.ipynb #ab4e1118
+CELSIUS_COLUMNS = ('mae_c', 'hot_err_c', 'hot_abs_err_c', 'hot_drift_px', 'hot_kept')
+
+def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, border: int = 0, keep_px: float = 4.) -> dict:
+    "Per image (B,): mean |SR − HR| and hottest-region error (HR's top `top` pixels) in the map's units (°C), hottest-spot drift (px)."
+    lo, hi = map(float, norm_range)
+    s, h = as_batch(sr).double(), as_batch(hr).double()
+    if border: s, h = s[..., border:-border, border:-border], h[..., border:-border, border:-border]
+    s_BN, h_BN = s.flatten(1) * (hi - lo) + lo, h.flatten(1) * (hi - lo) + lo
+    idx_BK = h_BN.topk(max(1, round(top * h_BN.shape[1])), dim=1).indices          # the hottest region of HR
+    hot_B = s_BN.gather(1, idx_BK).mean(1) - h_BN.gather(1, idx_BK).mean(1)
+    drift_B = hotspot_drift(s, h, window)['position_px']
+    return dict(mae_c=(s_BN - h_BN).abs().mean(1), hot_err_c=hot_B, hot_abs_err_c=hot_B.abs(), hot_drift_px=drift_B,
+                hot_kept=(drift_B <= keep_px).double())
+
+
 # %% ../nbs/10_eval.ipynb #e40053e2
+TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_int', 'lpips', 'musiq', 'maniqa')
+CELSIUS_TABLE = ('psnr', 'psnr_fit', 'ssim') + CELSIUS_COLUMNS
+
 class EvalReport:
     "Per-image evaluation rows with summaries per method and degradation kind; Markdown, CSV and JSON exports."
     def __init__(self, rows: list[dict], title: str = '', notes: dict | None = None):
@@ -77,10 +98,9 @@ class EvalReport:
                 out.append(row)
         return out
 
-    def table(self, kinds=('defocus', 'motion'), columns=('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px',
-                                                           'hotspot_int', 'lpips', 'musiq', 'maniqa'),
-              fmt: str = 'markdown') -> str:
-        "A compact table: one row per method, the chosen columns for each degradation kind."
+    def table(self, kinds=('defocus', 'motion'), columns=None, fmt: str = 'markdown') -> str:
+        "A compact table: one row per method, the chosen columns for each degradation kind (°C columns on radiometric data)."
+        if columns is None: columns = CELSIUS_TABLE if self.rows[0].get('mae_c') is not None else TABLE_COLUMNS
         summ = {(r['method'], r['kind']): r for r in self.summary()}
         methods = list(dict.fromkeys(r['method'] for r in self.rows))
         kinds = [k for k in kinds if any(r['kind'] == k for r in self.rows)] or ['all']
@@ -117,7 +137,7 @@ class EvalReport:
 
 def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'musiq', 'maniqa'), pyiqa_check: bool = True,
              max_items: int | None = None, title: str = '', progress: bool = False, gain_offset_fit: bool = False) -> EvalReport:
-    "Evaluate SR methods {name: fn(lr)->sr} on a dataset of {'lr','hr','kind'} items (optionally also PSNR after a gain/offset fit)."
+    "Evaluate SR methods {name: fn(lr)->sr} on {'lr','hr','kind'[,'norm_range']} items (optionally PSNR after a gain/offset fit; °C errors)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
     iqa = None
     if pyiqa_check:
@@ -149,7 +169,10 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
                 row.update(psnr_pyiqa=iqa[0](q(sr), q(hr)).item(), ssim_pyiqa=iqa[1](q(sr), q(hr)).item())
             for m, f in extras.items(): row[m] = f if isinstance(f, str) else f(sr, hr).item()
             row.update(order_violation=order_violation_rate(sr, hr).item(), hotspot_px=drift['position_px'].item(),
-                       hotspot_int=drift['intensity'].item(), seconds=dt)
+                       hotspot_int=drift['intensity'].item())
+            if item.get('norm_range') is not None:           # radiometric data: errors in the map's own units (°C)
+                row.update({k: v.item() for k, v in celsius_errors(sr, hr, item['norm_range'], border=crop_border).items()})
+            row['seconds'] = dt
             rows.append(row)
             if bar is not None: bar.update(1)
     if bar is not None: bar.close()
@@ -162,14 +185,34 @@ def resolve_data(data: str) -> str:
     return ('tno' if tno_root() is not None else 'synthetic') if data == 'auto' else data
 
 def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1):
-    "Test images: 'auto' (TNO held-out frames, else synthetic), 'tno', 'synthetic', a folder, or 'flir:PATH'; optional centre crop."
-    from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset, DegradedIRDataset
+    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'celsius[:FOLDER]' (temperature maps), a folder, 'flir:PATH'; optional centre crop."
+    from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset
     data = resolve_data(data)
     if data == 'tno': ds = tno_datasets(hr_size=None, seed=seed - 1)[1]
+    elif data == 'celsius' or data.startswith('celsius:'): ds = TemperaturePairs(data[8:] or None, seed=seed)
     elif data == 'synthetic': ds = SyntheticIRDataset(12, 256, seed=seed + 20_000, augment=False)
     elif data.startswith('flir:'): ds = PairedIRDataset(data[5:], 'test', hr_size=None)
     else: ds = DegradedIRDataset(data, hr_size=None, seed=seed, augment=False)
     return ds if crop is None else CenterCrop(ds, crop)
+
+def temperature_maps() -> list[Path]:
+    "The shared radiometric temperature maps (`wikimedia_cc0/*_temp_c.tif`, float32 °C); raises when the shared data are absent."
+    return sorted((shared_data_dir(required=True)/'wikimedia_cc0').glob('*_temp_c.tif'))
+
+class TemperaturePairs(DegradedIRDataset):
+    "Radiometric pairs: whole temperature maps as HR, LR by `degrade` in each map's own min–max range; items carry `norm_range`."
+    def __init__(self, source=None, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 1, **kwargs):
+        paths = temperature_maps() if source is None else list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
+        metas = [load_thermal(p, normalize='minmax')[1] for p in paths]
+        other = [m['path'] for m in metas if m['kind'] != 'float']
+        if other: raise ValueError(f"{len(other)} images are not float temperature maps (°C or K), e.g. {other[0]}")
+        super().__init__(paths, hr_size=None, scale=scale, kinds=kinds, seed=seed, augment=False, normalize='minmax', **kwargs)
+        self.ranges = [tuple(m['norm_range']) for m in metas]
+
+    def __getitem__(self, i):
+        lr, hr, meta = self.item(i)
+        j = (i // len(self.kinds)) % len(self.frames)
+        return dict(lr=lr, hr=hr, kind=meta['kind'], index=i, norm_range=self.ranges[j], name=self.paths[j].stem)
 
 class CenterCrop(torch.utils.data.Dataset):
     "A view of an LR/HR dataset with aligned centre crops of `hr_size` HR pixels."
@@ -321,9 +364,15 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
     methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, **sr_kwargs)
-    label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes').get(resolved, resolved)
+    label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes',
+                 celsius='radiometric temperature maps (°C, shared wikimedia_cc0)').get(resolved, resolved)
     rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
     rep.notes.update(data=resolved, images=len(ds) if max_items is None else min(max_items, len(ds)), crop=crop, device=str(device))
+    if rep.rows and rep.rows[0].get('mae_c') is not None:
+        rep.notes['°C columns'] = ("each map's [0, 1] image mapped back with its own range; mae_c: mean |SR − HR| (°C); hot_err_c: "
+                                   "mean SR − mean HR over the HR's hottest 1 % of pixels (°C, negative: SR cooler), hot_abs_err_c its "
+                                   "absolute value; hot_drift_px: distance between the hottest 5×5 means of SR and HR, hot_kept: share of "
+                                   "images with hot_drift_px ≤ 4; border of 4 px excluded as for PSNR; LR by degrade (default radiometry) in each map's own min–max range")
     rep.notes.update({c: v for r in rep.rows for c, v in r.items() if isinstance(v, str) and v.startswith('not available')})
     if command: rep.notes['command'] = f'`{command}`'
     out = Path(out); paths = rep.save(out)
@@ -333,3 +382,22 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png'); plt.close('all')
         ablation_chart(rep, path=out/'chart.png'); plt.close('all')
     return rep
+
+# %% ../nbs/10_eval.ipynb #54938667
+def _ranks(x) -> np.ndarray:
+    "Ranks 0..n-1 of a 1-d array; tied values share their mean rank."
+    x = np.asarray(x, dtype=np.float64); r = np.empty(len(x)); r[x.argsort(kind='stable')] = np.arange(len(x))
+    vals, counts = np.unique(x, return_counts=True)
+    for v in vals[counts > 1]: r[x == v] = r[x == v].mean()
+    return r
+
+def spearman(a, b) -> float:
+    "Spearman rank correlation of two sequences (Pearson correlation of their ranks, ties sharing their mean rank)."
+    return float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])
+
+def uncertainty_curve(unc, err, bins: int = 10) -> dict:
+    "Pixels sorted by uncertainty into `bins` equal-count bins: mean uncertainty and mean error per bin, Spearman ρ(bin, error)."
+    u_N, e_N = torch.as_tensor(unc).double().flatten(), torch.as_tensor(err).double().flatten()
+    groups = u_N.argsort(stable=True).tensor_split(bins)
+    bu, be = np.array([u_N[g].mean().item() for g in groups]), np.array([e_N[g].mean().item() for g in groups])
+    return dict(unc=bu, err=be, spearman=spearman(np.arange(bins), be))
