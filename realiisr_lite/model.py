@@ -122,8 +122,9 @@ def _tiny() -> RealIISRConfig:
                                             lowpass=False, fidelity=True),
                           var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
                           prior='regression', fidelity=1.0, adain=False, decode='expected',
-                          train=TrainConfig(batch_size=8, steps=1500, vq_steps=1500, vq_batch_size=16, prior_steps=3000,
-                                            fid_steps=600, pool=6000))
+                          tsg_inject='add', pixel_loss='soft', lambda_mse=1.0,
+                          train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500,
+                                            fid_steps=300, fid_decoder=True, fid_ssim=0.2, pool=6000))
 
 def _tiny_v1() -> RealIISRConfig:
     return RealIISRConfig(name='tiny-v1', var=VARConfig(depth=4, head='codebook', cond_inject=True),
