@@ -22,8 +22,9 @@ from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
 
 # %% auto #0
-__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet',
-           'RealIISR', 'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
+__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain',
+           'ResidualSRNet', 'RealIISR', 'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained',
+           'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
@@ -130,6 +131,16 @@ def _tiny_v1() -> RealIISRConfig:
     return RealIISRConfig(name='tiny-v1', var=VARConfig(depth=4, head='codebook', cond_inject=True),
                           train=TrainConfig(batch_size=8, steps=1800, vq_steps=1200))
 
+def _small() -> RealIISRConfig:
+    c = _tiny()                                  # the tiny design, larger, for one GPU and a few minutes (make gpu)
+    c.name, c.prior_channels, c.prior_blocks = 'small', 96, 12
+    c.vqvae.base_channels = 32
+    c.var = VARConfig(patch_nums=c.vqvae.patch_nums, hr_size=128, embed_dim=320, depth=8, num_heads=5, cond_channels=64,
+                      head='codebook', cond_inject=True)
+    c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, vq_steps=1500, vq_batch_size=64, prior_steps=3000,
+                          prior_batch_size=64, fid_steps=400, fid_decoder=True, fid_ssim=0.2, pool=12000)
+    return c
+
 def _base() -> RealIISRConfig:
     pn = (1, 2, 3, 4, 6, 9, 13, 18, 24, 32)
     return RealIISRConfig(name='base', vqvae=VQVAEConfig(downsample=8, latent_dim=32, codebook_size=4096, patch_nums=pn, base_channels=64, blocks=2),
@@ -144,7 +155,7 @@ def _paper() -> RealIISRConfig:
                           train=TrainConfig(lr=5e-5, weight_decay=5e-2, betas=(0.9, 0.95), batch_size=4, steps=10_000, warmup=500,
                                             vq_steps=50_000, vq_batch_size=8, vq_lr=2e-4))
 
-CONFIGS = {'tiny': _tiny, 'tiny-v1': _tiny_v1, 'base': _base, 'paper': _paper}
+CONFIGS = {'tiny': _tiny, 'tiny-v1': _tiny_v1, 'small': _small, 'base': _base, 'paper': _paper}
 
 def _parse_value(v: str):
     "A command-line string as bool, int, float, tuple or str."
@@ -163,7 +174,7 @@ RELEASED = dict(tsg_fusion='released', tsg_fusion_norm='batch', tsg_attn_norm=Fa
                 pixel_loss='argmax', decode='greedy', lambda_mse=0.2, lambda_toc=0.8)
 
 def get_config(name: str = 'tiny', overrides: dict | None = None, released: bool = False, **kw) -> RealIISRConfig:
-    "A named configuration ('tiny', 'tiny-v1', 'base', 'paper') with dotted overrides; `released=True`: the authors' code's behaviour."
+    "A named configuration ('tiny', 'tiny-v1', 'small', 'base', 'paper') with dotted overrides; `released=True`: the authors' code's behaviour."
     if name not in CONFIGS: raise ValueError(f"unknown config {name!r}; choose from {sorted(CONFIGS)}")
     cfg = CONFIGS[name]()
     for key, val in {**(RELEASED if released else {}), **(overrides or {}), **kw}.items():
@@ -334,7 +345,7 @@ class RealIISR(nn.Module):
                        seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
                        prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
                        use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
-        "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy'}."
+        "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy', 'variance'}."
         lr = as_batch(lr_B1hw)
         if decode is None: decode = self.config.decode if greedy else 'sample'
         if tokens not in ('generated', 'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
@@ -367,6 +378,7 @@ class InputImageError(ValueError):
     "An LR image that cannot be super-resolved (wrong shape, NaN, too small or too large)."
 
 MAX_LR_PIXELS = 4_000_000
+UNCERTAINTY_MEASURES = ('variance', 'entropy')     # `super_resolve(uncertainty=True)` uses the first
 
 def _tile_starts(n: int, tile: int, stride: int, align: int) -> list[int]:
     "Tile starts covering [0, n) (n ≥ tile, both multiples of `align`), each a multiple of `align`, the last flush with the end."
@@ -393,7 +405,7 @@ def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, ti
 def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | None = None, adain_correction: bool | None = None,
                   greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
-                  decode: str | None = None, fidelity: float | None = None, uncertainty: bool = False, use_cache: bool = True,
+                  decode: str | None = None, fidelity: float | None = None, uncertainty: bool | str = False, use_cache: bool = True,
                   tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None):
     "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty]."
     meta_in = None
@@ -414,6 +426,9 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     a = max(1, t // G)                                           # LR pixels per latent cell: tiles start on the latent grid
     overlap = (t // 4 if overlap is None else overlap) // a * a
     wfid = cfg.fidelity if fidelity is None else fidelity
+    if uncertainty is True: uncertainty = UNCERTAINTY_MEASURES[0]
+    if uncertainty and uncertainty not in UNCERTAINTY_MEASURES:
+        raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}, got {uncertainty!r}")
     if adain_correction is None: adain_correction = cfg.adain
     was = model.training; model.eval()
     t_start = time.perf_counter(); tm = {} if timings is None else timings
@@ -441,7 +456,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         for j, (b, y, q) in enumerate(chunk):
             ya, qa = y // a, q // a
             for m, f in enumerate(maps): acc[m, b, :, ya:ya + G, qa:qa + G] += f[j] * wgt
-            if uncertainty: ent[b, :, ya:ya + G, qa:qa + G] += gen['entropy'][j] * wgt
+            if uncertainty: ent[b, :, ya:ya + G, qa:qa + G] += gen[uncertainty][j] * wgt
             norm[b, :, ya:ya + G, qa:qa + G] += wgt
         if progress is not None: progress(min(k + batch_size, len(jobs)), len(jobs))
     f_maps = acc / norm

@@ -24,8 +24,8 @@ from .metrics import ssim
 from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained
 
 # %% auto #0
-__all__ = ['make_datasets', 'hr_crops_for', 'PairPool', 'batch_indices', 'stack_items', 'collate', 'StepBatches', 'step_loader',
-           'save_training_state', 'load_training_state', 'setup_distributed', 'git_commit', 'validate',
+__all__ = ['make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate', 'StepBatches',
+           'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed', 'git_commit', 'validate',
            'TrainingDivergedError', 'make_optimizer', 'fit', 'micro_config', 'micro_data', 'fidelity_weight',
            'fit_fidelity', 'fit_regression', 'save_regression', 'load_regression', 'twin_steps', 'train']
 
@@ -79,21 +79,29 @@ def _dihedral(x: torch.Tensor, t: int) -> torch.Tensor:
     if t & 1: x = x.flip(-1)
     return x
 
+def _same(x): return x
+
+def pool_workers() -> int:
+    "Processes that make a pair pool: none on a 2-core laptop, up to 16 on a larger machine (a GPU server)."
+    n = os.cpu_count() or 1
+    return 0 if n <= 2 else min(16, n - 1)
+
 class PairPool(torch.utils.data.Dataset):
     "The first `n` pairs of an LR/HR dataset, made once and cached on disk; item i: pair i mod n, a dihedral variant, optionally a sub-crop."
     def __init__(self, source, n: int, key: str, crop: int | None = None, scale: int = 4, length: int | None = None,
-                 seed: int = 0, folder=None, progress: bool = True):
+                 seed: int = 0, folder=None, progress: bool = True, workers: int | None = None):
         self.n, self.crop, self.scale, self.seed = n, crop, scale, seed
         self.length = length or 100 * n
         path = Path(folder or cache_dir()/'pools')/f'{key}-n{n}.safetensors'
         if path.exists(): t, _ = load_tensors(path)
         else:
-            items = []
-            it = range(n)
+            w = pool_workers() if workers is None else workers
+            it = range(n) if w == 0 else torch.utils.data.DataLoader(      # items are a function of the index: same pool
+                torch.utils.data.Subset(source, range(n)), batch_size=None, num_workers=w, collate_fn=_same)
             if progress:
                 from tqdm.auto import tqdm
-                it = tqdm(it, desc=f'pair pool {key} (once)')
-            for i in it: items.append(source[i])
+                it = tqdm(it, total=n, desc=f'pair pool {key} (once, {w} workers)')
+            items = [source[i] for i in it] if w == 0 else list(it)
             t = dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),   # 8-bit LR: exact
                      hr=torch.stack([x['hr'].to(torch.float16) for x in items]),
                      kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1 for x in items]))

@@ -1,0 +1,293 @@
+"""One GPU, a few minutes (`make gpu`): train the `small` configuration in bf16 on the same data as the bundled
+model, evaluate it on the held-out TNO split next to bicubic, its same-budget regression twin and the bundled `tiny`
+model, time the paper-size generation, and write weights (fp16), logs and JSON results under $OUT.
+
+Steps are set from a time budget: each stage is timed for a few steps on random data first, then gets its share
+of the budget. Every phase runs with its own time limit, so a slow phase costs its own result, not the others'.
+
+  python scripts/gpu_run.py prepare-data --out .gpu_data      # here: ../shared/data as lossless PNGs (travels)
+  REALIISR_SHARED_DATA=.gpu_data OUT=/tmp/out python scripts/gpu_run.py all --deadline 540
+"""
+from __future__ import annotations
+import argparse, json, math, os, shutil, subprocess, sys, tarfile, time, traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+T0 = time.time()
+PART_BYTES = 15 * 2**20          # the device tool brings back files of at most 16 MiB
+
+
+def log(*a):
+    "Print with the seconds since start."
+    print(f"[{time.time() - T0:6.1f}s]", *a, flush=True)
+
+
+def prepare_data(src: Path, dst: Path) -> dict:
+    "Copy the shared thermal images as lossless PNGs where that keeps load_thermal's result bit for bit, else as they are."
+    import numpy as np
+    from PIL import Image
+    from realiisr_lite.data import list_images, load_thermal
+    n_png = n_copy = 0
+    for p in list_images(src/'tno_lwir'):                       # training and the held-out split use TNO only
+        rel = p.relative_to(src)
+        a = load_thermal(p)[0].numpy()
+        out = dst/rel.with_suffix('.png')
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = False
+        if p.suffix.lower() in ('.bmp', '.tif', '.tiff') and a.max() <= 1:
+            q = np.round(a.squeeze() * 255)
+            if np.array_equal(q / 255, a.squeeze().astype(np.float64)) or np.allclose(q / 255, a.squeeze(), atol=0, rtol=0):
+                Image.fromarray(q.astype(np.uint8), 'L').save(out, optimize=True)
+                ok = np.array_equal(load_thermal(out)[0].numpy(), a)
+                if not ok: out.unlink()
+        if ok: n_png += 1
+        else:
+            out = dst/rel; shutil.copy2(p, out); n_copy += 1
+    for f in src.glob('*.md'): shutil.copy2(f, dst/f.name)
+    size = sum(f.stat().st_size for f in dst.rglob('*') if f.is_file())
+    return dict(png=n_png, copied=n_copy, megabytes=round(size / 2**20, 1))
+
+
+def timed(step, n: int = 6, warm: int = 2) -> float:
+    "Seconds per call of `step` (after warm-up calls), synchronising the GPU."
+    import torch
+    for _ in range(warm): step()
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+    t = time.time()
+    for _ in range(n): step()
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+    return (time.time() - t) / n
+
+
+def calibrate(cfg, dev, batches=None) -> dict:
+    "Seconds per training step of stages 0-3 (random data, bf16 where training uses it); picks stage 2's batch among `batches`."
+    import torch, torch.nn.functional as F
+    from realiisr_lite.model import ResidualSRNet, RealIISR
+    from realiisr_lite.vqvae import MultiScaleVQVAE
+    from realiisr_lite.train import make_optimizer
+    from realiisr_lite.core import bf16_is_fast
+    tc, S, s = cfg.train, cfg.hr_size, cfg.scale
+    amp = tc.amp and bf16_is_fast(dev)
+    res = {}
+    net = ResidualSRNet(s, cfg.prior_channels, cfg.prior_blocks).to(dev)
+    opt = torch.optim.AdamW(net.parameters(), 1e-4)
+    h = tc.prior_hr_size
+    lr0, hr0 = torch.rand(tc.prior_batch_size, 1, h // s, h // s, device=dev), torch.rand(tc.prior_batch_size, 1, h, h, device=dev)
+    def st0():
+        loss = F.l1_loss(net(lr0), hr0); opt.zero_grad(); loss.backward(); opt.step()
+    res['prior'] = timed(st0)
+    vq = MultiScaleVQVAE(cfg.vqvae).to(dev).train()
+    opt = torch.optim.AdamW(vq.parameters(), 1e-4)
+    x1 = torch.rand(tc.vq_batch_size, 1, S, S, device=dev) - 0.5
+    def st1():
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): r, q, _, _ = vq(x1)
+        loss = F.l1_loss(r.float(), x1) + q; opt.zero_grad(); loss.backward(); opt.step()
+    res['vq'] = timed(st1) + res['prior'] * tc.vq_batch_size * S * S / (tc.prior_batch_size * h * h) / 3   # + the prior's forward
+    vq.eval().requires_grad_(False)
+    model = RealIISR(cfg, vq).to(dev).train()
+    opt, _ = make_optimizer(model, tc)
+    per_sample = {}
+    for B in batches or [tc.batch_size]:                # the largest batch that fits and still gains throughput
+        lr2, hr2 = torch.rand(B, 1, S // s, S // s, device=dev), torch.rand(B, 1, S, S, device=dev)
+        def st2():
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): loss, _ = model(lr2, hr2)
+            opt.zero_grad(); loss.backward(); opt.step()
+        try: per_sample[B] = timed(st2, n=4) / B
+        except torch.cuda.OutOfMemoryError:
+            if dev.type == 'cuda': torch.cuda.empty_cache()
+            break
+    best = min(per_sample.values())
+    tc.batch_size = max(B for B, t in per_sample.items() if t <= best / 0.9)
+    res['stage2'] = per_sample[tc.batch_size] * tc.batch_size
+    res['stage2_seconds_per_sample'] = {B: round(t, 6) for B, t in per_sample.items()}
+    lr2, hr2 = torch.rand(tc.batch_size, 1, S // s, S // s, device=dev), torch.rand(tc.batch_size, 1, S, S, device=dev)
+    model.eval()
+    fid = model.vqvae.fidelity
+    params = (list(fid.parameters()) if fid is not None else []) + (list(model.vqvae.decoder.parameters()) if tc.fid_decoder else [])
+    for p in params: p.requires_grad_(True)
+    opt = torch.optim.AdamW(params, 1e-4)
+    def st3():
+        with torch.no_grad():
+            p = model.prior_image(lr2)
+            fh = model.generate_tiles(lr2, prior_B1HW=p, image=False)['fhat']
+        sr = model.decode_fhat(fh, lr2, p, 1.0).float()
+        loss = F.l1_loss(sr, hr2); opt.zero_grad(); loss.backward(); opt.step()
+    res['stage3'] = timed(st3, n=3, warm=1) if fid is not None else 0.0
+    del model, vq, net, opt
+    if dev.type == 'cuda': torch.cuda.empty_cache()
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()} | dict(batch_size=tc.batch_size)
+
+
+SHARES = dict(prior=0.13, vq=0.17, stage2=0.58, stage3=0.12)
+
+
+def plan_steps(cfg, sec: dict, budget: float, safety: float = 1.25) -> dict:
+    "Steps of each stage so that the stages together take about `budget` seconds (shares in SHARES)."
+    tc = cfg.train
+    steps = {k: max(20, int(budget * SHARES[k] / (sec[k] * safety))) for k in SHARES if sec.get(k)}
+    tc.prior_steps, tc.vq_steps, tc.steps = steps['prior'], steps['vq'], steps['stage2']
+    tc.fid_steps = steps.get('stage3', 0)
+    tc.warmup = min(tc.warmup, max(1, tc.steps // 10))
+    return steps
+
+
+def run_train(args) -> dict:
+    "Calibrate, plan the steps, start the twin in a second process, train stages 0-3 with the library's `train`."
+    import torch
+    from realiisr_lite.model import get_config
+    from realiisr_lite.train import train, make_datasets, twin_steps
+    torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
+    dev = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
+    out = Path(args.run); out.mkdir(parents=True, exist_ok=True)
+    t = time.time()
+    make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool)    # the pair pool, once
+    log(f"pair pool ready ({cfg.train.pool} pairs) in {time.time() - t:.0f}s")
+    sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None)
+    budget = args.train_budget if args.train_budget else max(30.0, args.deadline - (time.time() - T0) - args.reserve)
+    steps = plan_steps(cfg, sec, budget)
+    n_twin = twin_steps(cfg)
+    log(f"seconds/step {sec}; budget {budget:.0f}s -> steps {steps}; twin {n_twin} steps")
+    (out/'plan.json').write_text(json.dumps(dict(seconds_per_step=sec, budget_s=round(budget), steps=steps, twin_steps=n_twin,
+                                                 config=cfg.to_dict()), indent=1))
+    twin = subprocess.Popen([sys.executable, __file__, 'twin', '--run', str(out), '--data', args.data, '--config', args.config,
+                             '--steps', str(n_twin), '--device', str(dev)] + (['--set', *args.set] if args.set else []),
+                            stdout=open(out/'twin.log', 'w'), stderr=subprocess.STDOUT)
+    cmd = (f"python scripts/gpu_run.py all --config {args.config} --data {args.data} (steps from a {budget:.0f}-s budget: "
+           f"prior {cfg.train.prior_steps}, tokenizer {cfg.train.vq_steps}, stage 2 {cfg.train.steps} at batch {cfg.train.batch_size}, "
+           f"stage 3 {cfg.train.fid_steps})")
+    t = time.time()
+    res = train(cfg, data=args.data, out=out, progress=False, val_every=max(50, cfg.train.steps // 4), ckpt_every=10**9,
+                command=cmd, device=dev)
+    res['train_seconds'] = round(time.time() - t)
+    log(f"trained in {res['train_seconds']}s: {res.get('final')} {res.get('final_stage3')}")
+    left = max(5.0, args.deadline - (time.time() - T0) - args.reserve + 60)
+    try: twin.wait(timeout=left); res['twin_rc'] = twin.returncode
+    except subprocess.TimeoutExpired:
+        twin.kill(); res['twin_rc'] = 'killed (over its time)'
+    log(f"twin: {res['twin_rc']}")
+    res.update(seconds_per_step=sec, steps=steps, twin_steps=n_twin, budget_s=round(budget))
+    (out/'train_result.json').write_text(json.dumps(res, indent=1, default=str))
+    return res
+
+
+def run_twin(args):
+    "The regression twin: the prior's architecture, data and batch, as many HR pixels as the model's stages 0, 2 and 3."
+    import torch
+    from realiisr_lite.model import get_config, ResidualSRNet
+    from realiisr_lite.train import make_datasets, fit_regression, save_regression, git_commit
+    torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
+    cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
+    tc, out = cfg.train, Path(args.run)
+    ds = make_datasets(args.data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
+    reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+    t = time.time()
+    fit_regression(reg, ds, args.steps, tc.prior_batch_size, tc.prior_lr, seed=tc.seed, progress=False, device=args.device,
+                   state_path=None, desc='regression twin')
+    save_regression(reg, out/'regression.safetensors', dict(command=f"scripts/gpu_run.py twin (same data and HR pixels as {args.config})",
+                                                           data=args.data, steps=args.steps, batch_size=tc.prior_batch_size,
+                                                           seed=tc.seed, commit=os.environ.get('REALIISR_COMMIT') or git_commit(),
+                                                           seconds=round(time.time() - t)))
+    print(f"twin: {args.steps} steps in {time.time() - t:.0f}s", flush=True)
+
+
+def sh(cmd: list[str], limit: float, logf: Path) -> int | str:
+    "Run a command with a time limit, appending its output to logf; the return code or 'timeout'."
+    log('$', ' '.join(cmd))
+    with open(logf, 'a') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n'); f.flush()
+        try: return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=max(1.0, limit)).returncode
+        except subprocess.TimeoutExpired: return 'timeout'
+
+
+def pack(run: Path, work: Path, out: Path, summary: dict):
+    "Write the fp16 model folder, the twin, eval report and logs into $OUT: summary.json, reports, and ≤15 MiB tar parts."
+    import torch
+    from realiisr_lite.model import load_pretrained, save_pretrained
+    ship = work/'ship'/'small'
+    if (run/'model'/'model.safetensors').exists():
+        m = load_pretrained(run/'model')
+        save_pretrained(m, ship, m.meta, dtype=torch.float16)
+        if (run/'regression.safetensors').exists():                    # the twin in float16 too (load_regression upcasts)
+            from realiisr_lite.core import load_tensors, save_tensors_atomic
+            t, meta = load_tensors(run/'regression.safetensors')
+            save_tensors_atomic({k: v.half() for k, v in t.items()}, ship/'regression.safetensors', meta)
+    for f in ('plan.json', 'train_result.json', 'twin.log'):
+        if (run/f).exists(): shutil.copy2(run/f, work/'ship'/f)
+    if (work/'eval').exists(): shutil.copytree(work/'eval', work/'ship'/'eval', dirs_exist_ok=True)
+    for f in work.glob('bench_*.json'): shutil.copy2(f, work/'ship'/f.name)
+    tar = work/'ship.tar'
+    with tarfile.open(tar, 'w') as t: t.add(work/'ship', arcname='ship')
+    data, parts = tar.read_bytes(), []
+    for i in range(0, len(data), PART_BYTES):
+        p = out/f'ship.tar.{i // PART_BYTES:02d}'; p.write_bytes(data[i:i + PART_BYTES]); parts.append(p.name)
+    if (work/'eval'/'report.md').exists(): shutil.copy2(work/'eval'/'report.md', out/'eval_report.md')
+    summary.update(parts=parts, tar_bytes=len(data))
+    (out/'summary.json').write_text(json.dumps(summary, indent=1, default=str))
+
+
+def run_all(args):
+    "Every GPU job of this project in one call: environment, training, evaluation, benchmarks, packing."
+    out = Path(os.environ.get('OUT') or args.out); out.mkdir(parents=True, exist_ok=True)
+    work = Path(args.work); work.mkdir(parents=True, exist_ok=True)
+    run, logf, py = work/'run', out/'log.txt', sys.executable
+    summary = dict(started=time.strftime('%Y-%m-%d %H:%M:%S'), commit=os.environ.get('REALIISR_COMMIT', 'unknown'), phases={})
+    try:
+        import torch
+        summary['env'] = dict(torch=torch.__version__, cuda=torch.cuda.is_available(),
+                              gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, cpus=os.cpu_count())
+        log(summary['env'])
+    except Exception as e: summary['env'] = repr(e)
+    end = lambda: args.deadline - (time.time() - T0)
+    train_cmd = [py, __file__, 'train', '--run', str(run), '--config', args.config, '--data', args.data,
+                 '--deadline', str(args.deadline), '--reserve', str(args.reserve), '--batches', args.batches] + (['--set', *args.set] if args.set else []) \
+                + (['--device', args.device] if args.device else []) + (['--train-budget', str(args.train_budget)] if args.train_budget else [])
+    summary['phases']['train'] = sh(train_cmd, end() - args.reserve + 90, logf)
+    dev = ['--device', args.device] if args.device else []
+    if (run/'model'/'model.safetensors').exists():
+        ev = [py, '-m', 'realiisr_lite.cli', 'eval', '--data', args.eval_data, '--model', f'{args.config} (GPU)={run/"model"}',
+              '--model', f'tiny (bundled)={ROOT/"realiisr_lite/weights/tiny"}', '--neutral', '--fit-gain-offset', '--out', str(work/'eval')] + dev
+        if (run/'regression.safetensors').exists(): ev += ['--regression', f'{args.config} twin={run/"regression.safetensors"}']
+        ev += ['--regression', f'tiny twin={ROOT/"realiisr_lite/weights/tiny/regression.safetensors"}']
+        if args.eval_items: ev += ['--max-items', str(args.eval_items)]
+        summary['phases']['eval'] = sh(ev, min(args.eval_limit, end() - 70), logf)
+        summary['phases']['bench_model'] = sh([py, '-m', 'realiisr_lite.cli', 'bench', '--image', '128', '--model', str(run/'model'),
+                                                '--repeats', '3', '--json', str(work/'bench_small_128.json')] + dev, min(60, end() - 45), logf)
+    for c in args.bench_configs.split(','):
+        if c: summary['phases'][f'bench_{c}'] = sh([py, '-m', 'realiisr_lite.cli', 'bench', '--config', c, '--bf16', '--repeats', '3',
+                                                     '--json', str(work/f'bench_{c}.json')] + dev, min(60, end() - 25), logf)
+    for f in work.glob('bench_*.json'):
+        try: summary[f.stem] = json.loads(f.read_text())
+        except Exception: pass
+    for f in ('plan.json', 'train_result.json'):
+        if (run/f).exists(): summary[f.split('.')[0]] = json.loads((run/f).read_text())
+    try: pack(run, work, out, summary)
+    except Exception:
+        summary['pack_error'] = traceback.format_exc(); (out/'summary.json').write_text(json.dumps(summary, indent=1, default=str))
+    log('done', summary['phases'])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('what', choices=['all', 'train', 'twin', 'prepare-data'])
+    p.add_argument('--config', default='small'); p.add_argument('--set', nargs='*', metavar='KEY=VALUE')
+    p.add_argument('--data', default='tno+synthetic'); p.add_argument('--eval-data', default='tno')
+    p.add_argument('--eval-items', type=int); p.add_argument('--eval-limit', type=float, default=150)
+    p.add_argument('--bench-configs', default='paper')
+    p.add_argument('--deadline', type=float, default=540, help='seconds for everything (the device allows 10 minutes a call)')
+    p.add_argument('--reserve', type=float, default=230, help='seconds kept for evaluation, benchmarks and packing')
+    p.add_argument('--train-budget', type=float, help='seconds for the four training stages (default: what the deadline leaves)')
+    p.add_argument('--run'); p.add_argument('--work', default='/tmp/realiisr_gpu'); p.add_argument('--out', default='out/gpu')
+    p.add_argument('--steps', type=int); p.add_argument('--device')
+    p.add_argument('--batches', default='64,128,256', help="stage-2 batch sizes to try (the largest that fits and still gains throughput)")
+    p.add_argument('--src', default=str(ROOT.parent/'shared'/'data'))
+    args = p.parse_args(argv)
+    if args.what == 'prepare-data': print(prepare_data(Path(args.src), Path(args.out)))
+    elif args.what == 'train': run_train(args)
+    elif args.what == 'twin': run_twin(args)
+    else: run_all(args)
+
+
+if __name__ == '__main__':
+    main()
