@@ -79,7 +79,11 @@ def _dihedral(x: torch.Tensor, t: int) -> torch.Tensor:
     if t & 1: x = x.flip(-1)
     return x
 
-def _same(x): return x
+def _pool_chunk(items) -> dict:
+    "Pairs as stored in a pool: 8-bit LR (exact for 8-bit sources), float16 HR, degradation-kind index."
+    return dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),
+                hr=torch.stack([x['hr'].to(torch.float16) for x in items]),
+                kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1 for x in items]))
 
 def pool_workers() -> int:
     "Processes that make a pair pool: none on a 2-core laptop, up to 16 on a larger machine (a GPU server)."
@@ -95,16 +99,15 @@ class PairPool(torch.utils.data.Dataset):
         path = Path(folder or cache_dir()/'pools')/f'{key}-n{n}.safetensors'
         if path.exists(): t, _ = load_tensors(path)
         else:
-            w = pool_workers() if workers is None else workers
-            it = range(n) if w == 0 else torch.utils.data.DataLoader(      # items are a function of the index: same pool
-                torch.utils.data.Subset(source, range(n)), batch_size=None, num_workers=w, collate_fn=_same)
-            if progress:
+            w, chunk = pool_workers() if workers is None else workers, 32
+            sub = torch.utils.data.Subset(source, range(n))
+            it = (_pool_chunk([sub[i] for i in range(k, min(k + chunk, n))]) for k in range(0, n, chunk)) if w == 0 else \
+                torch.utils.data.DataLoader(sub, batch_size=chunk, num_workers=w, collate_fn=_pool_chunk)   # same pool: items are
+            if progress:                                                                                 # a function of the index
                 from tqdm.auto import tqdm
-                it = tqdm(it, total=n, desc=f'pair pool {key} (once, {w} workers)')
-            items = [source[i] for i in it] if w == 0 else list(it)
-            t = dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),   # 8-bit LR: exact
-                     hr=torch.stack([x['hr'].to(torch.float16) for x in items]),
-                     kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1 for x in items]))
+                it = tqdm(it, total=-(-n // chunk), desc=f'pair pool {key} (once, {w} workers)')
+            parts = list(it)
+            t = {k: torch.cat([p[k] for p in parts]) for k in ('lr', 'hr', 'kind')}
             save_tensors_atomic(t, path, dict(key=key, n=n))
         self.lr, self.hr, self.kind = t['lr'], t['hr'], t['kind']
         self.path = path
