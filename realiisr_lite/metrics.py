@@ -53,7 +53,7 @@ def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int =
     x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
     x, y = _crop(x, crop_border), _crop(y, crop_border)
     if min(x.shape[-2:]) < window_size: raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
-    w = gaussian_window(window_size, sigma)[None, None]
+    w = gaussian_window(window_size, sigma)[None, None].to(x.device)          # on the images' device (GPU training)
     f = lambda t: F.conv2d(t, w)
     C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
     mu_x, mu_y = f(x), f(y)

@@ -60,7 +60,7 @@ def timed(step, n: int = 6, warm: int = 2) -> float:
     return (time.time() - t) / n
 
 
-def calibrate(cfg, dev, batches=None) -> dict:
+def calibrate(cfg, dev, batches=None, reused: bool = False) -> dict:
     "Seconds per training step of stages 0-3 (random data, bf16 where training uses it); picks stage 2's batch among `batches`."
     import torch, torch.nn.functional as F
     from realiisr_lite.model import ResidualSRNet, RealIISR
@@ -69,21 +69,24 @@ def calibrate(cfg, dev, batches=None) -> dict:
     from realiisr_lite.core import bf16_is_fast
     tc, S, s = cfg.train, cfg.hr_size, cfg.scale
     amp = tc.amp and bf16_is_fast(dev)
-    res = {}
-    net = ResidualSRNet(s, cfg.prior_channels, cfg.prior_blocks).to(dev)
-    opt = torch.optim.AdamW(net.parameters(), 1e-4)
+    res = dict(prior=0.0, vq=0.0)
     h = tc.prior_hr_size
-    lr0, hr0 = torch.rand(tc.prior_batch_size, 1, h // s, h // s, device=dev), torch.rand(tc.prior_batch_size, 1, h, h, device=dev)
-    def st0():
-        loss = F.l1_loss(net(lr0), hr0); opt.zero_grad(); loss.backward(); opt.step()
-    res['prior'] = timed(st0)
-    vq = MultiScaleVQVAE(cfg.vqvae).to(dev).train()
-    opt = torch.optim.AdamW(vq.parameters(), 1e-4)
-    x1 = torch.rand(tc.vq_batch_size, 1, S, S, device=dev) - 0.5
-    def st1():
-        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): r, q, _, _ = vq(x1)
-        loss = F.l1_loss(r.float(), x1) + q; opt.zero_grad(); loss.backward(); opt.step()
-    res['vq'] = timed(st1) + res['prior'] * tc.vq_batch_size * S * S / (tc.prior_batch_size * h * h) / 3   # + the prior's forward
+    if reused:                                          # stages 0 and 1 come from an earlier run: time 2 and 3 only
+        vq = MultiScaleVQVAE(cfg.vqvae).to(dev)
+    else:
+        net = ResidualSRNet(s, cfg.prior_channels, cfg.prior_blocks).to(dev)
+        opt = torch.optim.AdamW(net.parameters(), 1e-4)
+        lr0, hr0 = torch.rand(tc.prior_batch_size, 1, h // s, h // s, device=dev), torch.rand(tc.prior_batch_size, 1, h, h, device=dev)
+        def st0():
+            loss = F.l1_loss(net(lr0), hr0); opt.zero_grad(); loss.backward(); opt.step()
+        res['prior'] = timed(st0)
+        vq = MultiScaleVQVAE(cfg.vqvae).to(dev).train()
+        opt = torch.optim.AdamW(vq.parameters(), 1e-4)
+        x1 = torch.rand(tc.vq_batch_size, 1, S, S, device=dev) - 0.5
+        def st1():
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): r, q, _, _ = vq(x1)
+            loss = F.l1_loss(r.float(), x1) + q; opt.zero_grad(); loss.backward(); opt.step()
+        res['vq'] = timed(st1) + res['prior'] * tc.vq_batch_size * S * S / (tc.prior_batch_size * h * h) / 3   # + the prior's forward
     vq.eval().requires_grad_(False)
     model = RealIISR(cfg, vq).to(dev).train()
     opt, _ = make_optimizer(model, tc)
@@ -114,7 +117,7 @@ def calibrate(cfg, dev, batches=None) -> dict:
         sr = model.decode_fhat(fh, lr2, p, 1.0).float()
         loss = F.l1_loss(sr, hr2); opt.zero_grad(); loss.backward(); opt.step()
     res['stage3'] = timed(st3, n=3, warm=1) if fid is not None else 0.0
-    del model, vq, net, opt
+    del model, vq, opt
     if dev.type == 'cuda': torch.cuda.empty_cache()
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()} | dict(batch_size=tc.batch_size)
 
@@ -125,9 +128,10 @@ SHARES = dict(prior=0.13, vq=0.17, stage2=0.58, stage3=0.12)
 def plan_steps(cfg, sec: dict, budget: float, safety: float = 1.25) -> dict:
     "Steps of each stage so that the stages together take about `budget` seconds (shares in SHARES)."
     tc = cfg.train
-    steps = {k: max(20, int(budget * SHARES[k] / (sec[k] * safety))) for k in SHARES if sec.get(k)}
-    tc.prior_steps, tc.vq_steps, tc.steps = steps['prior'], steps['vq'], steps['stage2']
-    tc.fid_steps = steps.get('stage3', 0)
+    used = {k: v for k, v in SHARES.items() if sec.get(k)}            # stages that run (not reused from an earlier run)
+    steps = {k: max(20, int(budget * v / sum(used.values()) / (sec[k] * safety))) for k, v in used.items()}
+    tc.prior_steps, tc.vq_steps = steps.get('prior', tc.prior_steps), steps.get('vq', tc.vq_steps)
+    tc.steps, tc.fid_steps = steps['stage2'], steps.get('stage3', 0)
     tc.warmup = min(tc.warmup, max(1, tc.steps // 10))
     return steps
 
@@ -141,17 +145,19 @@ def run_train(args) -> dict:
     dev = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
     out = Path(args.run); out.mkdir(parents=True, exist_ok=True)
+    if args.reuse:                                      # stages 0 and 1 from an earlier run (the train command reuses them)
+        for f in ('prior.safetensors', 'vqvae.safetensors'): shutil.copy2(Path(args.reuse)/f, out/f)
     t = time.time()
     make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool)    # the pair pool, once
     log(f"pair pool ready ({cfg.train.pool} pairs) in {time.time() - t:.0f}s")
-    sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None)
+    sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None, reused=bool(args.reuse))
     budget = args.train_budget if args.train_budget else max(30.0, args.deadline - (time.time() - T0) - args.reserve)
     steps = plan_steps(cfg, sec, budget)
     n_twin = twin_steps(cfg)
     log(f"seconds/step {sec}; budget {budget:.0f}s -> steps {steps}; twin {n_twin} steps")
     (out/'plan.json').write_text(json.dumps(dict(seconds_per_step=sec, budget_s=round(budget), steps=steps, twin_steps=n_twin,
                                                  config=cfg.to_dict()), indent=1))
-    twin = subprocess.Popen([sys.executable, __file__, 'twin', '--run', str(out), '--data', args.data, '--config', args.config,
+    twin = None if args.no_twin else subprocess.Popen([sys.executable, __file__, 'twin', '--run', str(out), '--data', args.data, '--config', args.config,
                              '--steps', str(n_twin), '--device', str(dev)] + (['--set', *args.set] if args.set else []),
                             stdout=open(out/'twin.log', 'w'), stderr=subprocess.STDOUT)
     cmd = (f"python scripts/gpu_run.py all --config {args.config} --data {args.data} (steps from a {budget:.0f}-s budget: "
@@ -163,7 +169,7 @@ def run_train(args) -> dict:
     res['train_seconds'] = round(time.time() - t)
     log(f"trained in {res['train_seconds']}s: {res.get('final')} {res.get('final_stage3')}")
     left = max(5.0, args.deadline - (time.time() - T0) - args.reserve + 60)
-    try: twin.wait(timeout=left); res['twin_rc'] = twin.returncode
+    try: res['twin_rc'] = twin.wait(timeout=left) if twin else 'not trained (--no-twin)'
     except subprocess.TimeoutExpired:
         twin.kill(); res['twin_rc'] = 'killed (over its time)'
     log(f"twin: {res['twin_rc']}")
@@ -201,11 +207,11 @@ def sh(cmd: list[str], limit: float, logf: Path) -> int | str:
         except subprocess.TimeoutExpired: return 'timeout'
 
 
-def pack(run: Path, work: Path, out: Path, summary: dict):
+def pack(run: Path, work: Path, out: Path, summary: dict, name: str = 'small'):
     "Write the fp16 model folder, the twin, eval report and logs into $OUT: summary.json, reports, and ≤15 MiB tar parts."
     import torch
     from realiisr_lite.model import load_pretrained, save_pretrained
-    ship = work/'ship'/'small'
+    ship = work/'ship'/name
     if (run/'model'/'model.safetensors').exists():
         m = load_pretrained(run/'model')
         save_pretrained(m, ship, m.meta, dtype=torch.float16)
@@ -241,18 +247,22 @@ def run_all(args):
     except Exception as e: summary['env'] = repr(e)
     end = lambda: args.deadline - (time.time() - T0)
     train_cmd = [py, __file__, 'train', '--run', str(run), '--config', args.config, '--data', args.data,
-                 '--deadline', str(args.deadline), '--reserve', str(args.reserve), '--batches', args.batches] + (['--set', *args.set] if args.set else []) \
+                 '--deadline', str(args.deadline), '--reserve', str(args.reserve), '--batches', args.batches] \
+                + (['--reuse', args.reuse] if args.reuse else []) + (['--no-twin'] if args.no_twin else []) + (['--set', *args.set] if args.set else []) \
                 + (['--device', args.device] if args.device else []) + (['--train-budget', str(args.train_budget)] if args.train_budget else [])
     summary['phases']['train'] = sh(train_cmd, end() - args.reserve + 90, logf)
     dev = ['--device', args.device] if args.device else []
     if (run/'model'/'model.safetensors').exists():
         ev = [py, '-m', 'realiisr_lite.cli', 'eval', '--data', args.eval_data, '--model', f'{args.config} (GPU)={run/"model"}',
-              '--model', f'tiny (bundled)={ROOT/"realiisr_lite/weights/tiny"}', '--neutral', '--fit-gain-offset', '--out', str(work/'eval')] + dev
+              '--neutral', '--fit-gain-offset', '--out', str(work/'eval')] + dev
         if (run/'regression.safetensors').exists(): ev += ['--regression', f'{args.config} twin={run/"regression.safetensors"}']
-        ev += ['--regression', f'tiny twin={ROOT/"realiisr_lite/weights/tiny/regression.safetensors"}']
+        if not args.no_bundled_rows:
+            ev += ['--model', f'tiny (bundled)={ROOT/"realiisr_lite/weights/tiny"}',
+                   '--regression', f'tiny twin={ROOT/"realiisr_lite/weights/tiny/regression.safetensors"}']
         if args.eval_items: ev += ['--max-items', str(args.eval_items)]
-        summary['phases']['eval'] = sh(ev, min(args.eval_limit, end() - 70), logf)
-        summary['phases']['bench_model'] = sh([py, '-m', 'realiisr_lite.cli', 'bench', '--image', '128', '--model', str(run/'model'),
+        pending = (0 if args.no_bench_model else 45) + 25 * len([c for c in args.bench_configs.split(',') if c]) + 12
+        summary['phases']['eval'] = sh(ev, min(args.eval_limit, end() - pending), logf)
+        if not args.no_bench_model: summary['phases']['bench_model'] = sh([py, '-m', 'realiisr_lite.cli', 'bench', '--image', '128', '--model', str(run/'model'),
                                                 '--repeats', '3', '--json', str(work/'bench_small_128.json')] + dev, min(60, end() - 45), logf)
     for c in args.bench_configs.split(','):
         if c: summary['phases'][f'bench_{c}'] = sh([py, '-m', 'realiisr_lite.cli', 'bench', '--config', c, '--bf16', '--repeats', '3',
@@ -262,7 +272,7 @@ def run_all(args):
         except Exception: pass
     for f in ('plan.json', 'train_result.json'):
         if (run/f).exists(): summary[f.split('.')[0]] = json.loads((run/f).read_text())
-    try: pack(run, work, out, summary)
+    try: pack(run, work, out, summary, args.config)
     except Exception:
         summary['pack_error'] = traceback.format_exc(); (out/'summary.json').write_text(json.dumps(summary, indent=1, default=str))
     log('done', summary['phases'])
@@ -280,6 +290,9 @@ def main(argv=None):
     p.add_argument('--train-budget', type=float, help='seconds for the four training stages (default: what the deadline leaves)')
     p.add_argument('--run'); p.add_argument('--work', default='/tmp/realiisr_gpu'); p.add_argument('--out', default='out/gpu')
     p.add_argument('--steps', type=int); p.add_argument('--device')
+    p.add_argument('--reuse', metavar='DIR', help='take stages 0 and 1 (prior.safetensors, vqvae.safetensors) from an earlier run')
+    p.add_argument('--no-twin', action='store_true'); p.add_argument('--no-bundled-rows', action='store_true')
+    p.add_argument('--no-bench-model', action='store_true')
     p.add_argument('--batches', default='64,128,256', help="stage-2 batch sizes to try (the largest that fits and still gains throughput)")
     p.add_argument('--src', default=str(ROOT.parent/'shared'/'data'))
     args = p.parse_args(argv)
