@@ -25,7 +25,7 @@ from .core import (THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, ge
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 output_bits, save_like_input, save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim
-from .model import InputImageError, load_pretrained, super_resolve
+from .model import InputImageError, load_pretrained, super_resolve, UNCERTAINTY_MEASURES, UNCERTAINTY_UNITS, uncertainty_reference
 from .cli import has_fidelity_path, sr_provenance
 
 # %% auto #0
@@ -34,10 +34,10 @@ __all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_P
            'FIDELITY_NONE', 'DEMO_HOST', 'DEMO_PORT', 'DEMO_HELP', 'DemoInputError', 'is_model_folder', 'load_model',
            'model_summary', 'find_models', 'model_registry', 'resolve_model', 'read_upload', 'public_text',
            'user_message', 'make_examples', 'model_defaults', 'process', 'demo_provenance', 'mark_row_rgb',
-           'profile_figure', 'colorbar_rgb', 'with_colorbar', 'uncertainty_range', 'uncertainty_rgb', 'render_views',
-           'summary_markdown', 'value_units', 'hottest_spot', 'value_stats', 'values_markdown', 'build_app',
-           'is_loopback', 'exposure_notice', 'launch', 'add_demo_arguments', 'run_demo_command', 'limit_malloc_arenas',
-           'release_memory', 'rss_mb', 'classroom_calls', 'load_test']
+           'profile_figure', 'colorbar_rgb', 'with_colorbar', 'uncertainty_range', 'uncertainty_label',
+           'uncertainty_rgb', 'render_views', 'summary_markdown', 'value_units', 'hottest_spot', 'value_stats',
+           'values_markdown', 'build_app', 'is_loopback', 'exposure_notice', 'launch', 'add_demo_arguments',
+           'run_demo_command', 'limit_malloc_arenas', 'release_memory', 'rss_mb', 'classroom_calls', 'load_test']
 
 # %% ../nbs/11_demo.ipynb #3e119925
 class DemoInputError(ValueError):
@@ -276,7 +276,8 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
                meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
                overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w, device=str(next(model.parameters()).device),
                download=str(download), out_kind=kind, bit_depth=32 if kind == 'float' else kind, model_name=model_name,
-               log_k=math.log(cfg.vqvae.codebook_size), spot=cfg.scale, **view)
+               log_k=math.log(cfg.vqvae.codebook_size), uncertainty_measure=UNCERTAINTY_MEASURES[0],
+               uncertainty_uniform=uncertainty_reference(model, UNCERTAINTY_MEASURES[0]), spot=cfg.scale, **view)
     res['values'] = value_stats(res)
     res.update(render_views(res, cmap, row))
     res['summary'] = summary_markdown(res)
@@ -335,15 +336,20 @@ def with_colorbar(rgb: np.ndarray, vmin: float, vmax: float, cmap: str, label: s
     return np.concatenate([rgb, colorbar_rgb(rgb.shape[0], vmin, vmax, cmap, label)], 1)
 
 def uncertainty_range(u) -> tuple[float, float]:
-    "The colour range of an uncertainty map: its own min … max, rounded out to 0.1 nats (at least 0.2 nats wide)."
+    "The colour range of an uncertainty map: its own min … max, rounded out to 0.1 of its units (at least 0.2 wide)."
     a = as_image_2d(u)
     lo, hi = math.floor(float(a.min()) * 10) / 10, math.ceil(float(a.max()) * 10) / 10
     return (lo, max(hi, lo + 0.2))
 
-def uncertainty_rgb(u, min_side: int = 400) -> np.ndarray:
-    "The uncertainty map (token entropy in nats) as a picture on its own range, with its colour bar."
+def uncertainty_label(measure: str = UNCERTAINTY_MEASURES[0]) -> str:
+    "The axis label of an uncertainty measure: its name and units, e.g. 'code variance (latent units²)'."
+    name, units = UNCERTAINTY_UNITS[measure]
+    return f'{name} ({units})'
+
+def uncertainty_rgb(u, min_side: int = 400, measure: str = UNCERTAINTY_MEASURES[0]) -> np.ndarray:
+    "The uncertainty map (code variance or token entropy) as a picture on its own range, with its colour bar."
     lo, hi = uncertainty_range(u)
-    return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis', 'token entropy (nats)')
+    return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis', uncertainty_label(measure))
 
 def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     "The displayed views of a result: slider pair, pseudo-colour SR (colour bar in the input's units), profile, per-scale gallery, uncertainty."
@@ -361,7 +367,8 @@ def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     if units is not None: pseudo = with_colorbar(pseudo, lo, hi, cmap, _axis_label(units))
     out = dict(row=row, slider=(colorize(bic, 'gray'), colorize(sr, 'gray')), pseudo=pseudo,
                profile=profile_figure(curves, row, units=units), gallery=gallery)
-    if res.get('uncertainty') is not None: out['uncertainty_view'] = uncertainty_rgb(res['uncertainty'])
+    if res.get('uncertainty') is not None:
+        out['uncertainty_view'] = uncertainty_rgb(res['uncertainty'], measure=res.get('uncertainty_measure', UNCERTAINTY_MEASURES[0]))
     return out
 
 def summary_markdown(res: dict) -> str:
@@ -379,8 +386,9 @@ def summary_markdown(res: dict) -> str:
          + f"**{res['seconds']:.1f} s** on {res['device']}" + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
     if res.get('uncertainty') is not None:
         u = as_image_2d(res['uncertainty'])
-        s += (f"  \nuncertainty: mean {u.mean():.2f}, max {u.max():.2f} nats of token entropy "
-              f"(a uniform guess among the {round(math.exp(res['log_k']))} codes: {res['log_k']:.2f})")
+        measure = res.get('uncertainty_measure', UNCERTAINTY_MEASURES[0]); name, units = UNCERTAINTY_UNITS[measure]
+        s += (f"  \nuncertainty: mean {u.mean():.2f}, max {u.max():.2f} {units} of {name} "
+              f"(a uniform guess among the {round(math.exp(res['log_k']))} codes: {res['uncertainty_uniform']:.2f})")
     if res['metrics']:
         s += "\n\n| vs. HR reference | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
             f"| {k} | {v['psnr']:.2f} | {v['ssim']:.3f} |" for k, v in res['metrics'].items())
@@ -445,8 +453,9 @@ image one scale of tokens at a time from your image (bottom gallery). The slider
 file), and the uncertainty map shows where the model had to guess."""
 
 UNCERTAINTY_CAPTION = ("**Uncertainty** (right of the SR): how unsure the model was of its tokens at the finest scales "
-                       "(mean entropy of their distributions, in nats). Bright = the model is guessing there: trust "
-                       "that detail least; dark = it was sure.")
+                       "(the spread of the code it decodes under its own token distribution). Bright = the model is "
+                       "guessing there; dark = it was sure. Measured on held-out frames, this map does **not** point at "
+                       "the bundled model's errors (notebook 10): do not read it as an error map.")
 
 DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
@@ -612,7 +621,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                 with gr.Row(equal_height=True):
                     pseudo = gr.Image(label='super-resolved, pseudo-colour (dashed line: profile row)', format='png',
                                       interactive=False, elem_id='sr-pseudo', height=330, buttons=['fullscreen'])
-                    uncertainty = gr.Image(label='uncertainty: token entropy (nats)', format='png', interactive=False,
+                    uncertainty = gr.Image(label=f'uncertainty: {uncertainty_label()}', format='png', interactive=False,
                                            elem_id='uncertainty', height=330, buttons=['fullscreen'])
                 gr.Markdown(UNCERTAINTY_CAPTION, elem_id='uncertainty-caption')
                 profile = gr.Plot(label='line profile', elem_id='profile-plot')

@@ -134,9 +134,10 @@ def _add_sr(p):
     p.add_argument('--fidelity', type=float, metavar='W',
                    help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = lean on the "
                         "input (default: the model's own; no effect on a model without a fidelity path)")
-    p.add_argument('--uncertainty', action='store_true',
-                   help="also write <out stem>_uncertainty.png: where the model is guessing (mean token entropy of the last "
-                        "3 scales, 8-bit, 0 = certain, 255 = log(codebook size), a uniform guess)")
+    p.add_argument('--uncertainty', nargs='?', const='variance', choices=('variance', 'entropy'), metavar='variance|entropy',
+                   help="also write <out stem>_uncertainty.png: how unsure the model was of its tokens at the last 3 scales, "
+                        "8-bit, 0 = certain, 255 = a uniform guess over the codebook; variance (default): spread of the "
+                        "decoded code, entropy: token entropy (nats)")
     p.add_argument('--overlap', type=int, help='tile overlap in LR pixels (default: a quarter tile)')
     p.add_argument('--allow-pseudocolor', action='store_true',
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
@@ -216,10 +217,10 @@ def _sr_decoding(a) -> tuple[str | None, bool]:
     decode = 'sample' if a.sample else a.decode
     return decode, decode == 'sample'
 
-def uncertainty_png(u, codebook_size: int) -> np.ndarray:
-    "An uncertainty map (token entropy in nats) as 8-bit grey: 0 = certain, 255 = log(codebook size), a uniform guess."
+def uncertainty_png(u, uniform: float) -> np.ndarray:
+    "An uncertainty map as 8-bit grey: 0 = certain, 255 = `uniform`, the measure's value for a uniform guess (clipped above)."
     from realiisr_lite.core import as_image_2d
-    return np.clip(np.round(as_image_2d(u).astype(np.float64) / np.log(codebook_size) * 255), 0, 255).astype(np.uint8)
+    return np.clip(np.round(as_image_2d(u).astype(np.float64) / uniform * 255), 0, 255).astype(np.uint8)
 
 def uncertainty_path(dst: Path) -> Path:
     "Where `sr --uncertainty` writes the map of the result `dst`: `<dst stem>_uncertainty.png` beside it."
@@ -227,11 +228,12 @@ def uncertainty_path(dst: Path) -> Path:
 
 def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -> str:
     from realiisr_lite.data import encode_like_input, output_bits, write_thermal_file
-    from realiisr_lite.model import InputImageError
+    from realiisr_lite.model import InputImageError, UNCERTAINTY_UNITS, uncertainty_reference
     lr, meta = lr_meta or _load_lr(src, a)
     dst = _sr_dst(dst, output_bits(meta, a.out_bits), named)
     decode, sampling = _sr_decoding(a)
-    want_u = getattr(a, 'uncertainty', False)
+    want_u = getattr(a, 'uncertainty', None) or False                   # False, 'variance' or 'entropy'
+    u_units = UNCERTAINTY_UNITS[want_u][1] if want_u else None
     t0 = time.time()
     adain = False if a.no_adain else None                                # None: the model's own default
     try: out = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=adain, greedy=not sampling,
@@ -245,13 +247,15 @@ def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -
     try:
         write_thermal_file(arr, dst, rec, sidecar=a.sidecar)
         if u is not None:
-            K = model.config.vqvae.codebook_size
-            u_rec = dict(uncertainty=dict(of=dst.name, what='mean entropy of the token distributions of the last 3 scales',
-                                          units='nats', stored_to_nats=[float(np.log(K)) / 255, 0.],
+            ref = uncertainty_reference(model, want_u)
+            u_rec = dict(uncertainty=dict(of=dst.name, measure=want_u, units=u_units,
+                                          what=f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions of the last 3 scales',
+                                          stored_to_units=[ref / 255, 0.], uniform_guess=ref,
                                           value_range=[float(u.min()), float(u.max())]))
-            write_thermal_file(uncertainty_png(u, K), uncertainty_path(dst), {**u_rec, **{k: rec[k] for k in ('software', 'model')}})
+            write_thermal_file(uncertainty_png(u, ref), uncertainty_path(dst), {**u_rec, **{k: rec[k] for k in ('software', 'model')}})
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
-    extra = f", uncertainty {float(u.min()):.2f}…{float(u.max()):.2f} nats -> {uncertainty_path(dst).name}" if u is not None else ''
+    extra = (f", uncertainty ({want_u}) {float(u.min()):.2f}…{float(u.max()):.2f} {u_units} -> {uncertainty_path(dst).name}"
+             if u is not None else '')
     return (f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {_written(rec)}{extra}) "
             f"in {time.time() - t0:.1f} s")
 

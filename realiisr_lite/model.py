@@ -22,9 +22,9 @@ from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
 
 # %% auto #0
-__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'TrainConfig', 'RealIISRConfig', 'get_config', 'adain',
-           'ResidualSRNet', 'RealIISR', 'InputImageError', 'super_resolve', 'save_pretrained', 'load_pretrained',
-           'plot_pipeline']
+__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'UNCERTAINTY_UNITS', 'TrainConfig', 'RealIISRConfig',
+           'get_config', 'adain', 'ResidualSRNet', 'RealIISR', 'InputImageError', 'super_resolve',
+           'uncertainty_reference', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
@@ -407,7 +407,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
                   decode: str | None = None, fidelity: float | None = None, uncertainty: bool | str = False, use_cache: bool = True,
                   tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None):
-    "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty]."
+    "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty map ('variance' or 'entropy', True = the first of UNCERTAINTY_MEASURES)]."
     meta_in = None
     if isinstance(lr, (str, Path)):                              # a file: loaded safely; `out` then writes the input's kind
         from realiisr_lite.data import load_thermal
@@ -485,6 +485,18 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     return res[0] if len(res) == 1 else tuple(res)
 
 RealIISR.super_resolve = super_resolve
+
+import math
+UNCERTAINTY_UNITS = {'variance': ('code variance', 'latent units²'), 'entropy': ('token entropy', 'nats')}
+
+def uncertainty_reference(model: RealIISR, measure: str = 'variance') -> float:
+    "A measure's value for a uniform guess over the codebook: log K nats, or the decoded codes' mean squared distance to their mean (CAC: adapted to a mid-grey tile)."
+    if measure not in UNCERTAINTY_MEASURES: raise ValueError(f"unknown uncertainty measure {measure!r}; choose from {UNCERTAINTY_MEASURES}")
+    if measure == 'entropy': return math.log(model.config.vqvae.codebook_size)
+    t, dev = model.config.lr_size, next(model.parameters()).device
+    with torch.no_grad(): cb = model.condition(torch.full((1, 1, t, t), 0.5, device=dev))[2]   # the codebook the image is decoded from
+    cb = (model.vqvae.codebook if cb is None else cb[0]).float()
+    return float((cb - cb.mean(0)).pow(2).sum(-1).mean())
 
 
 # %% ../nbs/08_model.ipynb #241b0e21

@@ -17,7 +17,7 @@ from .core import as_batch
 
 # %% auto #0
 __all__ = ['token_levels', 'block_causal_mask', 'ConditionEncoder', 'SelfAttention', 'AdaLNBlock', 'VARConfig',
-           'NextScaleTransformer', 'sample_tokens', 'generate', 'var_loss', 'benchmark_generation']
+           'NextScaleTransformer', 'sample_tokens', 'code_variance', 'generate', 'var_loss', 'benchmark_generation']
 
 # %% ../nbs/04_var.ipynb #5f555852
 def token_levels(patch_nums, n_prefix: int) -> torch.Tensor:
@@ -229,12 +229,20 @@ def sample_tokens(logits_BlV, greedy: bool = True, top_k: int = 0, top_p: float 
     probs = x.softmax(-1).view(-1, V)
     return torch.multinomial(probs, 1, generator=generator).view(B, l)
 
+def code_variance(probs_BlV: torch.Tensor, codebook) -> torch.Tensor:
+    "Spread of the code under a token distribution: Σ_k p_k‖e_k‖² − ‖Σ_k p_k e_k‖², (B, l); codebook (V, C) or per-sample (B, V, C)."
+    cb = codebook.float()
+    sq = cb.pow(2).sum(-1)                                        # ‖e_k‖², (V,) or (B, V)
+    m2 = probs_BlV @ sq[:, None] if cb.dim() == 2 else torch.bmm(probs_BlV, sq[..., None])
+    mean = probs_BlV @ cb if cb.dim() == 2 else torch.bmm(probs_BlV, cb)
+    return (m2[..., 0] - mean.pow(2).sum(-1)).clamp_min(0)
+
 @torch.no_grad()
 def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix=None, greedy: bool = True,
              top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
              use_cache: bool = True, codebook=None, input_codebook=None, intermediates: bool = False,
              on_scale=None, decode: str | None = None, decode_image: bool = True, uncertainty: int = 0) -> dict:
-    "Generate scale by scale: {'idx' per scale, 'fhat' (B,C,P,P), 'image' (B,1,H,W) in [0,1], optional 'intermediates', 'entropy'}."
+    "Generate scale by scale: {'idx' per scale, 'fhat' (B,C,P,P), 'image' (B,1,H,W) in [0,1], optional 'intermediates', 'entropy', 'variance'}."
     from realiisr_lite.vqvae import lookup
     lr = as_batch(lr_B1hw)
     pn = model.config.patch_nums
@@ -252,7 +260,7 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
         cp = model.cond_pyramid(prefix_BPD)
         first = torch.cat([prefix_BPD, model.start_tokens(B, cp)], 1)
         h = model.run_blocks(first, cond_BD, block_causal_mask(pn[:1], P).to(dev))
-        seq, pos, f_hat, idx_list, codes_out, ent = first, 1, 0., [], [], []
+        seq, pos, f_hat, idx_list, codes_out, ent, var = first, 1, 0., [], [], [], []
         for si, p in enumerate(pn):
             logits = model.logits(h[:, -p * p:], cond_BD)
             if decode == 'expected':               # probability-weighted mean code: the MSE-optimal choice under the model
@@ -263,10 +271,11 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
                 idx = sample_tokens(logits, decode == 'greedy', top_k, top_p, temperature, gen)
                 code_in, code_out = lookup(cb_in, idx), lookup(cb_out, idx)
             idx_list.append(idx); codes_out.append(code_out)
-            if si >= len(pn) - uncertainty:         # entropy (nats) of each position's token distribution
+            if si >= len(pn) - uncertainty:         # entropy (nats) and code variance of each position's token distribution
                 lp = (logits.float() / max(temperature, 1e-6)).log_softmax(-1)
-                e_B1pp = -(lp.exp() * lp).sum(-1).view(B, 1, p, p)
-                ent.append(F.interpolate(e_B1pp, size=(pn[-1],) * 2, mode='bilinear', align_corners=False) if p != pn[-1] else e_B1pp)
+                up = lambda m_Bl: F.interpolate(m_Bl.view(B, 1, p, p), size=(pn[-1],) * 2, mode='bilinear', align_corners=False) \
+                    if p != pn[-1] else m_Bl.view(B, 1, p, p)
+                ent.append(up(-(lp.exp() * lp).sum(-1))); var.append(up(code_variance(lp.exp(), cb_out)))
             if on_scale is not None: on_scale(si, len(pn))
             f_hat, nxt = vqvae.next_input(si, f_hat, code_in.to(prefix_BPD.dtype))
             if nxt is None: break
@@ -282,7 +291,7 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
     if intermediates:
         out['fhat_steps'] = [vqvae.codes_to_fhat(codes_out[:k + 1]) for k in range(len(codes_out))]
         if decode_image: out['intermediates'] = [vqvae.fhat_to_img(f).clamp(0, 1) for f in out['fhat_steps']]
-    if uncertainty: out['entropy'] = torch.stack(ent).mean(0)
+    if uncertainty: out['entropy'], out['variance'] = torch.stack(ent).mean(0), torch.stack(var).mean(0)
     return out
 
 NextScaleTransformer.generate = generate

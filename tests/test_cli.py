@@ -205,7 +205,7 @@ def test_sr_fidelity_without_a_fidelity_path(tmp_path):
 
 
 def test_sr_uncertainty(tmp_path):
-    "--uncertainty writes <out stem>_uncertainty.png: the map of super_resolve scaled by 255 / log K, its range in the report; sr FOLDER skips it."
+    "--uncertainty writes <out stem>_uncertainty.png: the code-variance map of super_resolve scaled by 255 / (a uniform guess's variance), its range in the report; --uncertainty entropy: 255 / log K; sr FOLDER skips both."
     import torch
     from realiisr_lite.data import load_thermal, read_description
     from realiisr_lite.model import load_pretrained
@@ -221,11 +221,25 @@ def test_sr_uncertainty(tmp_path):
     model = load_pretrained(m)                                          # the map itself, from the API
     with torch.no_grad(): _, umap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty=True)
     umap = umap[0, 0].numpy().astype(np.float64)
-    expect = np.clip(np.round(umap / np.log(32) * 255), 0, 255)         # K = 32 codes in the micro config
+    with torch.no_grad(): cb = model.condition(torch.full((1, 1) + (model.config.lr_size,) * 2, 0.5))[2]   # the decoded (CAC) codebook
+    cb = (model.vqvae.codebook if cb is None else cb[0]).double().numpy()
+    uniform = ((cb - cb.mean(0)) ** 2).sum(1).mean()                   # the code variance of a uniform guess, by hand
+    expect = np.clip(np.round(umap / uniform * 255), 0, 255)
     assert np.abs(u.astype(np.float64) - expect).max() <= 1, np.abs(u - expect).max()
-    assert f'uncertainty {umap.min():.2f}…{umap.max():.2f} nats -> scene_c_sr_uncertainty.png' in r.stdout, r.stdout
+    assert f'uncertainty (variance) {umap.min():.2f}…{umap.max():.2f} latent units² -> scene_c_sr_uncertainty.png' in r.stdout, r.stdout
     rec = read_description(src/'scene_c_sr_uncertainty.png')['uncertainty']
-    assert abs(rec['stored_to_nats'][0] * 255 - np.log(32)) < 1e-12 and rec['units'] == 'nats' and rec['of'] == 'scene_c_sr.tif'
+    assert abs(rec['stored_to_units'][0] * 255 - uniform) < 1e-6 and rec['units'] == 'latent units²' and rec['of'] == 'scene_c_sr.tif'
+    assert rec['measure'] == 'variance'
+    r = run('sr', str(src/'scene_c.tif'), '--model', str(m), '--uncertainty', 'entropy', '--out', str(tmp_path/'ent.tif'))
+    assert r.returncode == 0, r.stderr
+    with torch.no_grad(): _, emap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty='entropy')
+    emap = emap[0, 0].numpy().astype(np.float64)
+    expect = np.clip(np.round(emap / np.log(32) * 255), 0, 255)         # K = 32 codes in the micro config
+    assert np.abs(np.asarray(Image.open(tmp_path/'ent_uncertainty.png')).astype(np.float64) - expect).max() <= 1
+    assert f'uncertainty (entropy) {emap.min():.2f}…{emap.max():.2f} nats' in r.stdout, r.stdout
+    rec = read_description(tmp_path/'ent_uncertainty.png')['uncertainty']
+    assert abs(rec['stored_to_units'][0] * 255 - np.log(32)) < 1e-12 and rec['units'] == 'nats' and rec['measure'] == 'entropy'
+    assert not np.allclose(emap, umap)                                  # two different measures
     r = run('sr', str(src), '--model', str(m))                         # the folder: neither output is taken for an input
     assert r.returncode == 0 and 'skipping 2 file' in r.stderr, r.stderr
     assert sorted(p.name for p in (tmp_path/'frames_sr').iterdir()) == ['scene_c.tif']
