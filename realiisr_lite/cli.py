@@ -134,10 +134,10 @@ def _add_sr(p):
     p.add_argument('--fidelity', type=float, metavar='W',
                    help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = lean on the "
                         "input (default: the model's own; no effect on a model without a fidelity path)")
-    p.add_argument('--uncertainty', nargs='?', const='variance', choices=('variance', 'entropy'), metavar='variance|entropy',
-                   help="also write <out stem>_uncertainty.png: how unsure the model was of its tokens at the last 3 scales, "
-                        "8-bit, 0 = certain, 255 = a uniform guess over the codebook; variance (default): spread of the "
-                        "decoded code, entropy: token entropy (nats)")
+    p.add_argument('--uncertainty', nargs='?', const='tta', choices=('tta', 'variance', 'entropy'), metavar='tta|variance|entropy',
+                   help="also write <out stem>_uncertainty.png, 8-bit, 0 = certain: tta (default): the spread of the SR over 4 "
+                        "flipped/transposed copies of the input (4× the time; 255 = 1 %% of the range); variance / entropy: "
+                        "how unsure the model was of its tokens at the last 3 scales (255 = a uniform guess over the codebook)")
     p.add_argument('--overlap', type=int, help='tile overlap in LR pixels (default: a quarter tile)')
     p.add_argument('--allow-pseudocolor', action='store_true',
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
@@ -232,7 +232,7 @@ def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -
     lr, meta = lr_meta or _load_lr(src, a)
     dst = _sr_dst(dst, output_bits(meta, a.out_bits), named)
     decode, sampling = _sr_decoding(a)
-    want_u = getattr(a, 'uncertainty', None) or False                   # False, 'variance' or 'entropy'
+    want_u = getattr(a, 'uncertainty', None) or False                   # False, 'tta', 'variance' or 'entropy'
     u_units = UNCERTAINTY_UNITS[want_u][1] if want_u else None
     t0 = time.time()
     adain = False if a.no_adain else None                                # None: the model's own default
@@ -249,8 +249,9 @@ def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -
         if u is not None:
             ref = uncertainty_reference(model, want_u)
             u_rec = dict(uncertainty=dict(of=dst.name, measure=want_u, units=u_units,
-                                          what=f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions of the last 3 scales',
-                                          stored_to_units=[ref / 255, 0.], uniform_guess=ref,
+                                          what=(f'{UNCERTAINTY_UNITS[want_u][0]} (4 views, population std)' if want_u == 'tta' else
+                                                f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions of the last 3 scales'),
+                                          stored_to_units=[ref / 255, 0.], top_of_scale=ref,
                                           value_range=[float(u.min()), float(u.max())]))
             write_thermal_file(uncertainty_png(u, ref), uncertainty_path(dst), {**u_rec, **{k: rec[k] for k in ('software', 'model')}})
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None

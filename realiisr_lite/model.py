@@ -22,9 +22,9 @@ from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
 
 # %% auto #0
-__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'UNCERTAINTY_UNITS', 'TrainConfig', 'RealIISRConfig',
-           'get_config', 'adain', 'ResidualSRNet', 'RealIISR', 'InputImageError', 'super_resolve',
-           'uncertainty_reference', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
+__all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'TTA_VIEWS', 'UNCERTAINTY_UNITS', 'TTA_REFERENCE',
+           'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet', 'RealIISR', 'InputImageError',
+           'super_resolve', 'uncertainty_reference', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
@@ -378,7 +378,15 @@ class InputImageError(ValueError):
     "An LR image that cannot be super-resolved (wrong shape, NaN, too small or too large)."
 
 MAX_LR_PIXELS = 4_000_000
-UNCERTAINTY_MEASURES = ('variance', 'entropy')     # `super_resolve(uncertainty=True)` uses the first
+UNCERTAINTY_MEASURES = ('tta', 'variance', 'entropy')     # `super_resolve(uncertainty=True)` uses the first
+TTA_VIEWS = (0, 7, 3, 4, 1, 2, 5, 6)    # dihedral codes (bit 4 transpose, 2 flip rows, 1 flip columns): identity first
+
+def _dihedral(x: torch.Tensor, t: int, inverse: bool = False) -> torch.Tensor:
+    "Flip/transpose the last two dimensions by dihedral code t (0..7), or undo it."
+    ops = [(4, lambda y: y.transpose(-2, -1)), (2, lambda y: y.flip(-2)), (1, lambda y: y.flip(-1))]
+    for bit, op in (reversed(ops) if inverse else ops):
+        if t & bit: x = op(x)
+    return x
 
 def _tile_starts(n: int, tile: int, stride: int, align: int) -> list[int]:
     "Tile starts covering [0, n) (n ≥ tile, both multiples of `align`), each a multiple of `align`, the last flush with the end."
@@ -406,9 +414,9 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
                   greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
                   decode: str | None = None, fidelity: float | None = None, uncertainty: bool | str = False, use_cache: bool = True,
-                  tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None):
-    "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty map ('variance' or 'entropy', True = the first of UNCERTAINTY_MEASURES)]."
-    meta_in = None
+                  tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None, tta_views: int = 4):
+    "×scale SR of an LR image (B,1,h,w) or file of any size: tokens per tile, latents blended, one decode; returns SR [, scales] [, uncertainty map ('tta', 'variance' or 'entropy'; True = 'tta')]."
+    meta_in, lr_in = None, lr
     if isinstance(lr, (str, Path)):                              # a file: loaded safely; `out` then writes the input's kind
         from realiisr_lite.data import load_thermal
         lr, meta_in = load_thermal(lr)
@@ -429,6 +437,17 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     if uncertainty is True: uncertainty = UNCERTAINTY_MEASURES[0]
     if uncertainty and uncertainty not in UNCERTAINTY_MEASURES:
         raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}, got {uncertainty!r}")
+    if uncertainty == 'tta':                                     # the SR's spread over flipped/transposed copies of the input
+        if not 2 <= tta_views <= 8: raise ValueError(f"tta_views must be between 2 and 8, got {tta_views}")
+        kw = dict(tile=tile, overlap=overlap, adain_correction=adain_correction, greedy=greedy, top_k=top_k, top_p=top_p,
+                  temperature=temperature, seed=seed, batch_size=batch_size, max_pixels=max_pixels, decode=decode,
+                  fidelity=fidelity, use_cache=use_cache, tokens=tokens)
+        first = super_resolve(model, lr if meta_in is None else lr_in, intermediates=intermediates, progress=progress,
+                              timings=timings, out=out, out_bits=out_bits, **kw)      # the SR itself: the untouched view
+        sr0 = first[0] if intermediates else first
+        srs = [sr0] + [_dihedral(super_resolve(model, _dihedral(x, v), **kw), v, inverse=True) for v in TTA_VIEWS[1:tta_views]]
+        u = 100 * torch.stack(srs).std(0, unbiased=False)     # % of the intensity range
+        return (*first, u) if intermediates else (sr0, u)
     if adain_correction is None: adain_correction = cfg.adain
     was = model.training; model.eval()
     t_start = time.perf_counter(); tm = {} if timings is None else timings
@@ -487,11 +506,14 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
 RealIISR.super_resolve = super_resolve
 
 import math
-UNCERTAINTY_UNITS = {'variance': ('code variance', 'latent units²'), 'entropy': ('token entropy', 'nats')}
+UNCERTAINTY_UNITS = {'tta': ('spread of the SR over flips of the input', '% of the range'),
+                     'variance': ('code variance', 'latent units²'), 'entropy': ('token entropy', 'nats')}
+TTA_REFERENCE = 1.0        # % of the range: the top of the scale of a written `tta` map (`sr --uncertainty`)
 
-def uncertainty_reference(model: RealIISR, measure: str = 'variance') -> float:
-    "A measure's value for a uniform guess over the codebook: log K nats, or the decoded codes' mean squared distance to their mean (CAC: adapted to a mid-grey tile)."
+def uncertainty_reference(model: RealIISR, measure: str = 'tta') -> float:
+    "The top of a measure's scale: for 'tta' a spread of 1 % of the range; else its value for a uniform guess over the codebook (log K nats, or the decoded codes' mean squared distance to their mean, CAC adapted to a mid-grey tile)."
     if measure not in UNCERTAINTY_MEASURES: raise ValueError(f"unknown uncertainty measure {measure!r}; choose from {UNCERTAINTY_MEASURES}")
+    if measure == 'tta': return TTA_REFERENCE
     if measure == 'entropy': return math.log(model.config.vqvae.codebook_size)
     t, dev = model.config.lr_size, next(model.parameters()).device
     with torch.no_grad(): cb = model.condition(torch.full((1, 1, t, t), 0.5, device=dev))[2]   # the codebook the image is decoded from

@@ -205,7 +205,7 @@ def test_sr_fidelity_without_a_fidelity_path(tmp_path):
 
 
 def test_sr_uncertainty(tmp_path):
-    "--uncertainty writes <out stem>_uncertainty.png: the code-variance map of super_resolve scaled by 255 / (a uniform guess's variance), its range in the report; --uncertainty entropy: 255 / log K; sr FOLDER skips both."
+    "--uncertainty writes <out stem>_uncertainty.png: the flip-spread map (tta, default) scaled by 255 / 1 %, computed here by hand from 4 SR passes; --uncertainty variance: 255 / (a uniform guess's variance); entropy: 255 / log K; sr FOLDER skips both."
     import torch
     from realiisr_lite.data import load_thermal, read_description
     from realiisr_lite.model import load_pretrained
@@ -218,8 +218,20 @@ def test_sr_uncertainty(tmp_path):
     assert r.returncode == 0, r.stderr
     u = np.asarray(Image.open(src/'scene_c_sr_uncertainty.png'))
     assert u.dtype == np.uint8 and u.shape == (80, 96) and Image.open(src/'scene_c_sr.tif').mode == 'F'
-    model = load_pretrained(m)                                          # the map itself, from the API
-    with torch.no_grad(): _, umap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty=True)
+    model = load_pretrained(m)
+    lr = load_thermal(src/'scene_c.tif')[0][None]
+    with torch.no_grad():                                               # tta by hand: views 0, 7 (transpose + both flips), 3, 4
+        views = [model.super_resolve(lr), model.super_resolve(lr.transpose(-2, -1).flip(-2).flip(-1)).flip(-1).flip(-2).transpose(-2, -1),
+                 model.super_resolve(lr.flip(-2).flip(-1)).flip(-1).flip(-2), model.super_resolve(lr.transpose(-2, -1)).transpose(-2, -1)]
+    tmap = 100 * torch.stack(views).std(0, unbiased=False)[0, 0].numpy().astype(np.float64)
+    assert np.abs(u.astype(np.float64) - np.clip(np.round(tmap / 1 * 255), 0, 255)).max() <= 1
+    assert f'uncertainty (tta) {tmap.min():.2f}…{tmap.max():.2f} % of the range -> scene_c_sr_uncertainty.png' in r.stdout, r.stdout
+    rec = read_description(src/'scene_c_sr_uncertainty.png')['uncertainty']
+    assert rec['measure'] == 'tta' and rec['units'] == '% of the range' and abs(rec["stored_to_units"][0] * 255 - 1) < 1e-12
+    r = run('sr', str(src/'scene_c.tif'), '--model', str(m), '--uncertainty', 'variance')
+    assert r.returncode == 0, r.stderr
+    u = np.asarray(Image.open(src/'scene_c_sr_uncertainty.png'))
+    with torch.no_grad(): _, umap = model.super_resolve(lr, uncertainty='variance')     # the map itself, from the API
     umap = umap[0, 0].numpy().astype(np.float64)
     with torch.no_grad(): cb = model.condition(torch.full((1, 1) + (model.config.lr_size,) * 2, 0.5))[2]   # the decoded (CAC) codebook
     cb = (model.vqvae.codebook if cb is None else cb[0]).double().numpy()
