@@ -506,7 +506,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
 RealIISR.super_resolve = super_resolve
 
 import math
-UNCERTAINTY_UNITS = {'tta': ('spread of the SR over flips of the input', '% of the range'),
+UNCERTAINTY_UNITS = {'tta': ('flip spread', '% of the range'),             # the SR's spread over flipped inputs
                      'variance': ('code variance', 'latent units²'), 'entropy': ('token entropy', 'nats')}
 TTA_REFERENCE = 1.0        # % of the range: the top of the scale of a written `tta` map (`sr --uncertainty`)
 
