@@ -442,8 +442,8 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         kw = dict(tile=tile, overlap=overlap, adain_correction=adain_correction, greedy=greedy, top_k=top_k, top_p=top_p,
                   temperature=temperature, seed=seed, batch_size=batch_size, max_pixels=max_pixels, decode=decode,
                   fidelity=fidelity, use_cache=use_cache, tokens=tokens)
-        first = super_resolve(model, lr if meta_in is None else lr_in, intermediates=intermediates, progress=progress,
-                              timings=timings, out=out, out_bits=out_bits, **kw)      # the SR itself: the untouched view
+        first = super_resolve(model, lr_in, intermediates=intermediates, progress=progress, timings=timings, out=out,
+                              out_bits=out_bits, **kw)                                # the SR itself: the untouched view
         sr0 = first[0] if intermediates else first
         srs = [sr0] + [_dihedral(super_resolve(model, _dihedral(x, v), **kw), v, inverse=True) for v in TTA_VIEWS[1:tta_views]]
         u = 100 * torch.stack(srs).std(0, unbiased=False)     # % of the intensity range

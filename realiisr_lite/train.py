@@ -21,7 +21,7 @@ from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, Therm
                                 tno_split, TNO_TRIM, DEGRADATION_KINDS)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
 from .metrics import ssim
-from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained
+from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained, _dihedral   # flips, 08
 
 # %% auto #0
 __all__ = ['make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate', 'StepBatches',
@@ -72,13 +72,6 @@ def hr_crops_for(dataset, hr_size: int, seed: int = 0):
     return out[0] if len(out) == 1 else ConcatDataset(out)
 
 # %% ../nbs/09_train.ipynb #dde4d99f
-def _dihedral(x: torch.Tensor, t: int) -> torch.Tensor:
-    "One of the 8 flips/rotations of the last two dimensions (t in 0..7)."
-    if t & 4: x = x.transpose(-2, -1)
-    if t & 2: x = x.flip(-2)
-    if t & 1: x = x.flip(-1)
-    return x
-
 def _pool_chunk(items) -> dict:
     "Pairs as stored in a pool: 8-bit LR (exact for 8-bit sources), float16 HR, degradation-kind index."
     return dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),
