@@ -350,7 +350,7 @@ def uncertainty_label(measure: str = UNCERTAINTY_MEASURES[0]) -> str:
     return f'{name} ({units})'
 
 def uncertainty_rgb(u, min_side: int = 400, measure: str = UNCERTAINTY_MEASURES[0]) -> np.ndarray:
-    "The uncertainty map (code variance or token entropy) as a picture on its own range, with its colour bar."
+    "An uncertainty map (flip spread, code variance or token entropy) as a picture on its own range, with its colour bar."
     lo, hi = uncertainty_range(u)
     return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis', uncertainty_label(measure))
 

@@ -8,7 +8,7 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/model.html.md"""
 
 # %% ../nbs/08_model.ipynb #4cd11350
 from __future__ import annotations
-import json, os, time
+import json, math, os, time
 from dataclasses import dataclass, field, asdict, fields, is_dataclass
 from pathlib import Path
 import torch
@@ -505,7 +505,6 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
 
 RealIISR.super_resolve = super_resolve
 
-import math
 UNCERTAINTY_UNITS = {'tta': ('flip spread', '% of the range'),             # the SR's spread over flipped inputs
                      'variance': ('code variance', 'latent units²'), 'entropy': ('token entropy', 'nats')}
 TTA_REFERENCE = 1.0        # % of the range: the top of the scale of a written `tta` map (`sr --uncertainty`)

@@ -35,12 +35,10 @@ def prepare_data(src: Path, dst: Path) -> dict:
         out = dst/rel.with_suffix('.png')
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = False
-        if p.suffix.lower() in ('.bmp', '.tif', '.tiff') and a.max() <= 1:
-            q = np.round(a.squeeze() * 255)
-            if np.array_equal(q / 255, a.squeeze().astype(np.float64)) or np.allclose(q / 255, a.squeeze(), atol=0, rtol=0):
-                Image.fromarray(q.astype(np.uint8), 'L').save(out, optimize=True)
-                ok = np.array_equal(load_thermal(out)[0].numpy(), a)
-                if not ok: out.unlink()
+        if p.suffix.lower() in ('.bmp', '.tif', '.tiff') and 0 <= a.min() and a.max() <= 1:   # 8-bit grey: keep the PNG only
+            Image.fromarray(np.round(a.squeeze() * 255).astype(np.uint8), 'L').save(out, optimize=True)   # if it reads the same
+            ok = np.array_equal(load_thermal(out)[0].numpy(), a)
+            if not ok: out.unlink()
         if ok: n_png += 1
         else:
             out = dst/rel; shutil.copy2(p, out); n_copy += 1
