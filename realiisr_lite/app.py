@@ -245,7 +245,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
         if tuple(hr.shape[-2:]) != (H, W):
             raise DemoInputError(f"the HR reference is {hr.shape[-1]}×{hr.shape[-2]}; it must be {cfg.scale}× the LR "
                                  f"image, {W}×{H}")
-    overlap = cfg.lr_size // 4 if overlap is None else int(np.clip(int(overlap), 0, cfg.lr_size // 2))
+    overlap = cfg.tile_overlap if overlap is None else int(np.clip(int(overlap), 0, cfg.lr_size // 2))
     tiles = [0]
     def on_tiles(done, total):
         tiles[0] = total
@@ -490,13 +490,15 @@ def _compact_state(res: dict) -> dict:
                 hr_range=res.get('hr_range'),
                 scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']])
 
-def _settings_for(model) -> tuple[dict, dict, dict]:
-    "Control updates (decoding, AdaIN, fidelity slider) that show a model's own settings; the slider is disabled, with a note, without a fidelity path."
+def _settings_for(model) -> tuple[dict, dict, dict, dict]:
+    "Control updates (decoding, AdaIN, fidelity slider, tile overlap) that show a model's own settings; the fidelity slider is disabled, with a note, without a fidelity path."
     own = model_defaults(model)
     fid = own['fidelity']
     return (dict(value=own['mode']), dict(value=own['adain']),
             dict(value=fid, interactive=True, info=FIDELITY_INFO) if fid is not None else
-            dict(value=0., interactive=False, info=FIDELITY_NONE))
+            dict(value=0., interactive=False, info=FIDELITY_NONE),
+            dict(value=model.config.tile_overlap, maximum=model.config.lr_size // 2,
+                 info=f'the model works on {model.config.lr_size}-px tiles; overlap hides the seams'))
 
 FIDELITY_INFO = '0: all generated detail · 1: lean on your image (the model default is preselected)'
 FIDELITY_NONE = 'this model has no fidelity path: w has no effect'
@@ -545,8 +547,9 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
         except DemoInputError as e: model_note = f"⚠️ **No model loaded.** {e}"
     tile, scale = (default_model.config.lr_size, default_model.config.scale) if default_model else (16, 4)
     own = model_defaults(default_model) if default_model else dict(mode='greedy', fidelity=None, adain=True)
-    mode_u, adain_u, fid_u = _settings_for(default_model) if default_model else (
-        dict(value='greedy'), dict(value=True), dict(value=0., interactive=False, info=FIDELITY_NONE))
+    mode_u, adain_u, fid_u, ov_u = _settings_for(default_model) if default_model else (
+        dict(value='greedy'), dict(value=True), dict(value=0., interactive=False, info=FIDELITY_NONE),
+        dict(value=tile // 4, maximum=tile // 2, info=f'the model works on {tile}-px tiles; overlap hides the seams'))
     n_rows = -(-len(default_model.config.vqvae.patch_nums) // 4) if default_model else 3    # gallery rows, 4 per row
     ex = make_examples(work/'examples') if examples else []
     max_row = scale * (max_lr_pixels // 8) - 1     # the tallest SR result the limits allow (an LR image is ≥ 8 px wide)
@@ -561,11 +564,11 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
 
     def on_model(name):
         try: m = resolve_model(name, registry, device)
-        except Exception: return gr.update(), gr.update(), gr.update()
+        except Exception: return gr.update(), gr.update(), gr.update(), gr.update()
         return tuple(gr.update(**u) for u in _settings_for(m))
 
     def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode=own['mode'], seed=0,
-            adain=own['adain'], overlap=tile // 4, row=128, fidelity=own['fidelity'], progress=gr.Progress()):
+            adain=own['adain'], overlap=ov_u['value'], row=128, fidelity=own['fidelity'], progress=gr.Progress()):
         "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM); returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values in the input's units."
         _prune(work)
         try:
@@ -618,8 +621,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                     fidelity = Slider(0, 1, step=0.05, label='fidelity w', elem_id='fidelity', **fid_u)
                     with gr.Row():
                         adain = Checkbox(label='AdaIN intensity correction', **adain_u)
-                        overlap = Slider(0, tile // 2, value=tile // 4, step=1, label='tile overlap (LR px)',
-                                         info=f'the model works on {tile}-px tiles; overlap hides the seams')
+                        overlap = Slider(0, step=1, label='tile overlap (LR px)', **ov_u)
             with gr.Column(scale=3, min_width=480):
                 slider = gr.ImageSlider(label='bicubic ◀ drag ▶ super-resolved', format='png', elem_id='sr-slider',
                                         max_height=520)
@@ -643,7 +645,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
 
         demo.load(lambda: gr.update(maximum=255), None, row, api_visibility='private', queue=False)  # page: the examples' SR
         lr_file.change(on_upload, lr_file, [preview, info, row], api_visibility='private', queue=False)
-        model.change(on_model, model, [mode, adain, fidelity], api_visibility='private', queue=False)
+        model.change(on_model, model, [mode, adain, fidelity, overlap], api_visibility='private', queue=False)
         run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row, fidelity],
                       [slider, pseudo, profile, gallery, summary, download, state, row, uncertainty, values],
                       api_name='super_resolve', scroll_to_output=True)

@@ -138,7 +138,7 @@ def _add_sr(p):
                    help="also write <out stem>_uncertainty.png, 8-bit, 0 = certain: tta (default): the spread of the SR over 4 "
                         "flipped/transposed copies of the input (4× the time; 255 = 1 %% of the range); variance / entropy: "
                         "how unsure the model was of its tokens at the last 3 scales (255 = a uniform guess over the codebook)")
-    p.add_argument('--overlap', type=int, help='tile overlap in LR pixels (default: a quarter tile)')
+    p.add_argument('--overlap', type=int, help="tile overlap in LR pixels (default: the model's own, 0 for tiny; a quarter tile for tiny-v1)")
     p.add_argument('--allow-pseudocolor', action='store_true',
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
     p.add_argument('--device', help='cpu, cuda, mps')
@@ -206,7 +206,7 @@ def sr_provenance(model, model_path=None, decode: str | None = None, greedy: boo
     fid = (cfg.fidelity if fidelity is None else float(fidelity)) if has_fidelity_path(model) else None
     dec = dict(decode=decode or (cfg.decode if greedy else 'sample'), top_k=top_k if not greedy else None,
                seed=seed if not greedy else None, adain=cfg.adain if adain_correction is None else bool(adain_correction),
-               fidelity=fid, tile=t, overlap=t // 4 if overlap is None else overlap)
+               fidelity=fid, tile=t, overlap=cfg.tile_overlap if overlap is None else overlap)
     return dict(software=f'realiisr_lite {__version__}', scale=cfg.scale, decoding=dec,
                 model=dict(name=cfg.name, path=str(model_path) if model_path else 'bundled',
                            **{k: meta[k] for k in ('steps', 'data', 'commit') if k in meta}))

@@ -20,10 +20,11 @@ from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset,
 from .core import shared_data_dir
 
 # %% auto #0
-__all__ = ['CELSIUS_COLUMNS', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'order_violation_rate', 'edge_sharpness', 'hotspot_drift',
-           'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset', 'temperature_maps',
-           'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure', 'zoom_figure',
-           'ablation_chart', 'benchmark_super_resolve', 'run_evaluation', 'spearman', 'uncertainty_curve']
+__all__ = ['CELSIUS_COLUMNS', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate', 'edge_sharpness',
+           'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
+           'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure',
+           'zoom_figure', 'ablation_chart', 'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness',
+           'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -382,6 +383,33 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png'); plt.close('all')
         ablation_chart(rep, path=out/'chart.png'); plt.close('all')
     return rep
+
+# %% ../nbs/10_eval.ipynb #593be98b
+SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit levels
+
+def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border: int = 4, max_items: int | None = None) -> dict:
+    "1 − SSIM of each method split by HR brightness (local mean) bins: pixel share, loss share, luminance loss and level error per bin."
+    from realiisr_lite.metrics import ssim_terms
+    n_items = len(dataset) if max_items is None else min(max_items, len(dataset))
+    edges = torch.tensor(bins, dtype=torch.float64)
+    acc = {m: torch.zeros(len(bins) - 1, 5, dtype=torch.float64) for m in methods}   # pixels, 1-lcs, 1-l, 1-cs, mu_sr-mu_hr
+    for i in range(n_items):
+        it = dataset[i]
+        lr, hr = it['lr'][None], it['hr'][None]
+        for name, fn in methods.items():
+            with torch.no_grad(): t = ssim_terms(fn(lr).clamp(0, 1), hr, crop_border)
+            lum, cs = t['luminance'].flatten(), (t['contrast'] * t['structure']).flatten()
+            b = (torch.bucketize(t['mu_hr'].flatten(), edges, right=True) - 1).clamp(0, len(bins) - 2)
+            vals = torch.stack([torch.ones_like(lum), 1 - lum * cs, 1 - lum, 1 - cs, (t['mu_sr'] - t['mu_hr']).flatten()], 1)
+            acc[name].index_add_(0, b, vals)
+    out = {}
+    for name, a in acc.items():
+        N = float(a[:, 0].sum())
+        out[name] = dict(ssim=1 - float(a[:, 1].sum()) / N, pixels=int(N), bins=[dict(
+            lo=bins[j], hi=bins[j + 1], pixel_share=float(a[j, 0]) / N, loss=float(a[j, 1]) / N,
+            luminance_loss=float(a[j, 2]) / N, cs_loss=float(a[j, 3]) / N,
+            level_error=float(a[j, 4] / a[j, 0]) if a[j, 0] > 0 else float('nan')) for j in range(len(bins) - 1)])
+    return out
 
 # %% ../nbs/10_eval.ipynb #54938667
 def _ranks(x) -> np.ndarray:

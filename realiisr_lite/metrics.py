@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from .core import as_batch
 
 # %% auto #0
-__all__ = ['IQA_WEIGHTS', 'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'bicubic_upscale',
-           'NotAvailable', 'iqa_weights_missing', 'iqa_metric', 'MetricTable', 'evaluate_pairs']
+__all__ = ['IQA_WEIGHTS', 'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'ssim_terms',
+           'bicubic_upscale', 'NotAvailable', 'iqa_weights_missing', 'iqa_metric', 'MetricTable', 'evaluate_pairs']
 
 # %% ../nbs/02_metrics.ipynb #5a9b8699
 def to_uint8_levels(img) -> torch.Tensor:
@@ -62,6 +62,22 @@ def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int =
     if clamp_cs: cs_map = cs_map.clamp(min=0)          # pyiqa's convention
     ssim_map = (2*mu_x*mu_y + C1) / (mu_x**2 + mu_y**2 + C1) * cs_map
     return ssim_map.mean((1, 2, 3))
+
+# %% ../nbs/02_metrics.ipynb #13b612f0
+def ssim_terms(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5) -> dict:
+    "SSIM's luminance, contrast and structure maps (B,1,h,w; their product is `ssim`'s map) and both local means in 8-bit levels."
+    sr, hr = _check_pair(sr, hr)
+    x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
+    x, y = _crop(x, crop_border), _crop(y, crop_border)
+    if min(x.shape[-2:]) < window_size: raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
+    w = gaussian_window(window_size, sigma)[None, None].to(x.device)
+    f = lambda t: F.conv2d(t, w)
+    C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
+    mu_x, mu_y = f(x), f(y)
+    sd_x, sd_y = (f(x*x) - mu_x**2).clamp(min=0).sqrt(), (f(y*y) - mu_y**2).clamp(min=0).sqrt()
+    s_xy = f(x*y) - mu_x*mu_y
+    return dict(luminance=(2*mu_x*mu_y + C1) / (mu_x**2 + mu_y**2 + C1), contrast=(2*sd_x*sd_y + C2) / (sd_x**2 + sd_y**2 + C2),
+                structure=(s_xy + C2/2) / (sd_x*sd_y + C2/2), mu_sr=mu_x, mu_hr=mu_y)
 
 # %% ../nbs/02_metrics.ipynb #742da93c
 def bicubic_upscale(lr, scale: int = 4) -> torch.Tensor:

@@ -92,6 +92,7 @@ class RealIISRConfig:
     prior_blocks: int = 8
     fidelity: float = 0.0                 # default weight w of the decoder's fidelity path (needs vqvae.fidelity)
     adain: bool = True                    # AdaIN intensity correction of the SR (released); off for a regression prior
+    overlap: int | None = None            # super_resolve's default tile overlap in LR px (None: a quarter tile)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     @property
@@ -99,6 +100,9 @@ class RealIISRConfig:
 
     @property
     def lr_size(self) -> int: return self.hr_size // self.scale
+
+    @property
+    def tile_overlap(self) -> int: return self.lr_size // 4 if self.overlap is None else self.overlap
 
     def to_dict(self) -> dict:
         "Plain-JSON dict of the config."
@@ -122,7 +126,7 @@ def _tiny() -> RealIISRConfig:
     return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn, base_channels=16,
                                             lowpass=False, fidelity=True),
                           var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
-                          prior='regression', fidelity=1.0, adain=False, decode='expected',
+                          prior='regression', fidelity=1.0, adain=False, decode='expected', overlap=0,
                           tsg_inject='add', pixel_loss='soft', lambda_mse=1.0,
                           train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500,
                                             fid_steps=300, fid_decoder=True, fid_ssim=0.2, pool=6000))
@@ -393,8 +397,8 @@ def _tile_starts(n: int, tile: int, stride: int, align: int) -> list[int]:
     if n <= tile: return [0]
     return sorted({min(s // align * align, n - tile) for s in range(0, n - tile, stride)} | {n - tile})
 
-def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, tile: int = 48, halo: int = 6) -> torch.Tensor:
-    "decode_fhat of a large latent map in overlapping latent tiles (bounded memory); exact away from the tile borders."
+def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, tile: int = 128, halo: int = 6) -> torch.Tensor:
+    "decode_fhat in one piece up to (tile + 2·halo) latent cells a side (1,120 HR px at 8×), larger maps in latent tiles (bounded memory)."
     Hl, Wl = f_hat_BCHW.shape[-2:]
     if Hl <= tile + 2 * halo and Wl <= tile + 2 * halo: return model.decode_fhat(f_hat_BCHW, lr_B1hw, prior_B1HW, w)
     d, s = model.config.vqvae.downsample, model.config.scale       # HR pixels per latent cell, per LR pixel
@@ -432,7 +436,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     tile = tile or t
     if tile != t: raise InputImageError(f"tile must be the model's LR tile size {t}")
     a = max(1, t // G)                                           # LR pixels per latent cell: tiles start on the latent grid
-    overlap = (t // 4 if overlap is None else overlap) // a * a
+    overlap = (cfg.tile_overlap if overlap is None else overlap) // a * a
     wfid = cfg.fidelity if fidelity is None else fidelity
     if uncertainty is True: uncertainty = UNCERTAINTY_MEASURES[0]
     if uncertainty and uncertainty not in UNCERTAINTY_MEASURES:
