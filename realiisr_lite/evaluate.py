@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import as_batch
-from .metrics import psnr, ssim, bicubic_upscale, iqa_metric, MetricTable, NotAvailable
+from .metrics import psnr, ssim, ssim_terms, bicubic_upscale, iqa_metric, MetricTable, NotAvailable
 from .losses import TOC_NEIGHBOURS, _pair_slices
 from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset, DEGRADATION_KINDS
 from .core import shared_data_dir
@@ -389,7 +389,6 @@ SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit leve
 
 def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border: int = 4, max_items: int | None = None) -> dict:
     "1 − SSIM of each method split by HR brightness (local mean) bins: pixel share, loss share, luminance loss and level error per bin."
-    from realiisr_lite.metrics import ssim_terms
     n_items = len(dataset) if max_items is None else min(max_items, len(dataset))
     edges = torch.tensor(bins, dtype=torch.float64)
     acc = {m: torch.zeros(len(bins) - 1, 5, dtype=torch.float64) for m in methods}   # pixels, 1-lcs, 1-l, 1-cs, mu_sr-mu_hr
