@@ -452,9 +452,11 @@ class ThermalSceneSynth:
     "Procedural thermal scenes: a temperature map (°C) rendered through a monotonic sensor response with AGC."
     categories = SCENE_CATEGORIES
 
-    def __init__(self, size=256, supersample: int = 2, agc_percentiles=(0.5, 99.5), noise_sigma: float = 0.004):
+    def __init__(self, size=256, supersample: int = 2, agc_percentiles=(0.5, 99.5), noise_sigma: float = 0.004,
+                 black_clip: tuple | None = None):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.supersample, self.agc_percentiles, self.noise_sigma = supersample, agc_percentiles, noise_sigma
+        self.black_clip = black_clip      # (lo, hi) %: each scene clips a share of its coldest pixels drawn from U(lo, hi)
 
     def _noise(self, rng, H, W, cells, octaves=3):
         "Fractal value noise in about [-1, 1], shape (H, W)."
@@ -542,7 +544,8 @@ class ThermalSceneSynth:
         rng = np.random.default_rng([seed, 1])
         rad = torch.from_numpy(planck_counts(temp))[None, None]
         rad = F.avg_pool2d(rad, self.supersample)[0, 0].numpy()
-        lo, hi = np.percentile(rad, self.agc_percentiles)
+        q_lo = self.agc_percentiles[0] if self.black_clip is None else float(np.random.default_rng([seed, 2]).uniform(*self.black_clip))
+        lo, hi = np.percentile(rad, (q_lo, self.agc_percentiles[1]))
         img = (rad - lo) / max(hi - lo, 1e-12)
         img = img + rng.normal(0, self.noise_sigma, img.shape)
         return np.clip(img, 0, 1).astype(np.float32)
@@ -565,18 +568,26 @@ def _flip(x: torch.Tensor, hflip: bool, vflip: bool) -> torch.Tensor:
     return x
 
 def degraded_crop(frame, hr_size: int, scale: int, kind: str, rng: np.random.Generator, severity: str = 'default',
-                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True, radiometry: str = 'agc'):
+                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True, radiometry: str = 'agc',
+                  edges: bool = False):
     "A random aligned (lr, hr, meta) crop of one frame: degrade a crop with a margin using the frame's blur scale and AGC."
     x = as_batch(frame)
     H, W = x.shape[-2:]
     if blur_scale is None: blur_scale = min(H, W) / 512
     if margin is None: margin = scale * int(math.ceil((2 + 24 * blur_scale) / scale))
     if min(H, W) < hr_size: raise ValueError(f"frame {H}x{W} smaller than the crop size {hr_size}")
-    m_top = min(margin, (H - hr_size) // 2 // scale * scale)
-    m_left = min(margin, (W - hr_size) // 2 // scale * scale)
-    y = int(rng.integers(m_top, H - hr_size - m_top + 1)) if H - hr_size - 2*m_top > 0 else m_top
-    xx = int(rng.integers(m_left, W - hr_size - m_left + 1)) if W - hr_size - 2*m_left > 0 else m_left
-    big = x[..., y - m_top: y + hr_size + m_top, xx - m_left: xx + hr_size + m_left]
+    if edges:       # the crop may touch the frame's border (on the LR grid); its margin is what the frame has there
+        H4, W4 = H // scale * scale, W // scale * scale
+        y = int(rng.integers(0, (H4 - hr_size) // scale + 1)) * scale
+        xx = int(rng.integers(0, (W4 - hr_size) // scale + 1)) * scale
+        m_top, m_left = min(margin, y), min(margin, xx)
+        m_bot, m_right = min(margin, H4 - hr_size - y), min(margin, W4 - hr_size - xx)
+    else:           # the crop keeps a full margin on every side
+        m_top = m_bot = min(margin, (H - hr_size) // 2 // scale * scale)
+        m_left = m_right = min(margin, (W - hr_size) // 2 // scale * scale)
+        y = int(rng.integers(m_top, H - hr_size - m_top + 1)) if H - hr_size - 2*m_top > 0 else m_top
+        xx = int(rng.integers(m_left, W - hr_size - m_left + 1)) if W - hr_size - 2*m_left > 0 else m_left
+    big = x[..., y - m_top: y + hr_size + m_bot, xx - m_left: xx + hr_size + m_right]
     p = sample_degradation(kind, int(rng.integers(2**31)), severity, blur_scale, tuple(big.shape[-2:]), radiometry)
     if radiometry == 'agc': p.update(frame_agc_params(x, p, scale))      # the camera's AGC sees the whole frame
     lr_big, meta = degrade(big, kind, scale, meta=p)
@@ -603,11 +614,11 @@ class SyntheticIRDataset(Dataset):
     "LR/HR pairs from synthetic thermal scenes, degraded on the fly; deterministic by (seed, index)."
     def __init__(self, n: int = 512, hr_size: int = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  frame_size: int = 256, severity: str = 'default', augment: bool = True, n_scenes: int | None = None,
-                 radiometry: str = 'agc'):
+                 radiometry: str = 'agc', edges: bool = False, black_clip: tuple | None = None):
         if hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.n, self.hr_size, self.scale, self.kinds, self.seed = n, hr_size, scale, tuple(kinds), seed
-        self.severity, self.augment, self.n_scenes, self.radiometry = severity, augment, n_scenes, radiometry
-        self.synth = SceneCache(ThermalSceneSynth(frame_size))
+        self.severity, self.augment, self.n_scenes, self.radiometry, self.edges = severity, augment, n_scenes, radiometry, edges
+        self.synth = SceneCache(ThermalSceneSynth(frame_size, black_clip=black_clip))
 
     def __len__(self): return self.n
 
@@ -619,7 +630,7 @@ class SyntheticIRDataset(Dataset):
         scene = int(rng.integers(2**31)) if self.n_scenes is None else self.seed * 1_000_003 + int(rng.integers(self.n_scenes))
         frame, info = self.synth(scene)
         lr, hr, meta = degraded_crop(frame, self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
-                                     radiometry=self.radiometry)
+                                     radiometry=self.radiometry, edges=self.edges)
         return lr, hr, dict(meta, categories=info['categories'])
 
     def __getitem__(self, i):
@@ -663,12 +674,12 @@ class DegradedIRDataset(Dataset):
     "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade`; deterministic by index."
     def __init__(self, source, hr_size: int | None = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  length: int | None = None, severity: str = 'default', augment: bool = True, normalize='auto',
-                 trim: int = 0, radiometry: str = 'agc'):
+                 trim: int = 0, radiometry: str = 'agc', edges: bool = False):
         paths = list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
         if not paths: raise ValueError(f"no images found in {source}")
         if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.paths, self.hr_size, self.scale, self.kinds, self.seed = paths, hr_size, scale, tuple(kinds), seed
-        self.severity, self.augment, self.radiometry = severity, augment, radiometry
+        self.severity, self.augment, self.radiometry, self.edges = severity, augment, radiometry, edges
         self.frames = [load_thermal(p, normalize=normalize)[0] for p in paths]
         if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]   # drop frame borders / burned-in lines
         if hr_size is not None:
@@ -691,7 +702,7 @@ class DegradedIRDataset(Dataset):
         j = int(rng.integers(len(self.frames)))
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
         lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
-                                     radiometry=self.radiometry)
+                                     radiometry=self.radiometry, edges=self.edges)
         return lr, hr, dict(meta, path=str(self.paths[j]))
 
     def __getitem__(self, i):

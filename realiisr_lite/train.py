@@ -31,23 +31,25 @@ __all__ = ['make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_i
 
 # %% ../nbs/09_train.ipynb #0e96f948
 def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
-                  pool_hr_size: int | None = None):
+                  pool_hr_size: int | None = None, edges: bool = False, black_clip: tuple | None = None):
     "(train, validation) LR/HR datasets for a data spec: 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, or 'flir:PATH'."
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
-        src, val = make_datasets(data, ph, scale, seed, n_val)
+        src, val = make_datasets(data, ph, scale, seed, n_val, edges=edges, black_clip=black_clip)
         spec = data if data in ('synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
         if spec == 'auto': spec = 'tno+synthetic' if tno_root() is not None else 'synthetic'
         spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
-        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc', crop=hr_size if hr_size < ph else None, scale=scale,
+        extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '')
+        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc{extra}', crop=hr_size if hr_size < ph else None, scale=scale,
                         seed=seed), val
-    syn = lambda n, s, aug=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=aug, frame_size=max(256, hr_size))
+    syn = lambda n, s, aug=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=aug, frame_size=max(256, hr_size),
+                                                    edges=edges and aug, black_clip=black_clip if aug else None)   # val: as before
     if data == 'auto': data = 'tno+synthetic' if tno_root() is not None else 'synthetic'
     if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, False)
     if data in ('tno', 'tno+synthetic'):
         if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
-        train = DegradedIRDataset(tr, hr_size, scale, seed=seed, length=150_000, trim=TNO_TRIM)
+        train = DegradedIRDataset(tr, hr_size, scale, seed=seed, length=150_000, trim=TNO_TRIM, edges=edges)
         val = DegradedIRDataset(te, hr_size, scale, seed=seed + 10_000, length=n_val, trim=TNO_TRIM, augment=False)
         if data == 'tno+synthetic': train = ConcatDataset([train, syn(50_000, seed + 1)])
         return train, val
@@ -58,7 +60,7 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
     paths = list_images(data)
     if len(paths) < 2: raise ValueError(f"need at least 2 images in {data}, found {len(paths)}")
     n_val_files = max(1, len(paths) // 10)
-    return (DegradedIRDataset(paths[n_val_files:], hr_size, scale, seed=seed, length=100 * len(paths)),
+    return (DegradedIRDataset(paths[n_val_files:], hr_size, scale, seed=seed, length=100 * len(paths), edges=edges),
             DegradedIRDataset(paths[:n_val_files], hr_size, scale, seed=seed + 10_000, length=n_val, augment=False))
 
 def hr_crops_for(dataset, hr_size: int, seed: int = 0):
@@ -434,8 +436,9 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     rank, world, dev = setup_distributed()
     dev = torch.device(device) if device else dev
     out.mkdir(parents=True, exist_ok=True)
-    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
-    crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
+    kw = dict(edges=tc.edge_crops, black_clip=tc.black_clip)       # the training data (notebook 01: edge crops, black sky)
+    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool, **kw)
+    crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size, **kw)[0]
     info = dict(command=command or ' '.join(sys.argv), data=data, seed=tc.seed, commit=git_commit(), world_size=world,
                 device=str(dev), started=time.strftime('%Y-%m-%d %H:%M:%S'))
     t0 = time.time()

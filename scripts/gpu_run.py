@@ -146,7 +146,8 @@ def run_train(args) -> dict:
     if args.reuse:                                      # stages 0 and 1 from an earlier run (the train command reuses them)
         for f in ('prior.safetensors', 'vqvae.safetensors'): shutil.copy2(Path(args.reuse)/f, out/f)
     t = time.time()
-    make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool)    # the pair pool, once
+    make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool,
+                  edges=cfg.train.edge_crops, black_clip=cfg.train.black_clip)    # the pair pool, once
     log(f"pair pool ready ({cfg.train.pool} pairs) in {time.time() - t:.0f}s")
     sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None, reused=bool(args.reuse))
     budget = args.train_budget if args.train_budget else max(30.0, args.deadline - (time.time() - T0) - args.reserve)
@@ -184,7 +185,8 @@ def run_twin(args):
     torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
     tc, out = cfg.train, Path(args.run)
-    ds = make_datasets(args.data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
+    ds = make_datasets(args.data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size,
+                       edges=tc.edge_crops, black_clip=tc.black_clip)[0]
     reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
     t = time.time()
     fit_regression(reg, ds, args.steps, tc.prior_batch_size, tc.prior_lr, seed=tc.seed, progress=False, device=args.device,
