@@ -251,12 +251,13 @@ def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True
 
 def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus', 'motion'),
                  sep: str = ' @') -> str:
-    "Markdown table of mean ± std over seeds: methods named 'row @seed' are grouped by row (the per-seed value is its mean over images)."
+    "Markdown table of mean ± std over seeds: methods named 'row @seed [(variant)]' are grouped by row and variant (a seed's value: its mean over images)."
+    import re
     summ = report.summary()
     groups = {}
     for r in summ:
         if r['kind'] not in kinds: continue
-        groups.setdefault((r['method'].split(sep)[0], r['kind']), []).append(r)
+        groups.setdefault((re.sub(re.escape(sep) + r'\S+', '', r['method']), r['kind']), []).append(r)
     rows = list(dict.fromkeys(m for m, _ in groups))
     head = ['method', 'seeds'] + [f'{k} {c}' for k in kinds for c in columns]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]

@@ -50,8 +50,8 @@ class TrainConfig:
     fid_decoder: bool = False        # stage 3 also fine-tunes the decoder itself (on the model's own tokens)
     fid_ssim: float = 0.0            # weight of (1 − SSIM) next to L1 in stage 3
     pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
-    edge_crops: bool = False         # training crops may reach the frame's border (notebook 01, `degraded_crop(edges=True)`)
-    black_clip: tuple | None = None  # (lo, hi) %: synthetic scenes clip a share of cold sky to black drawn from U(lo, hi) (notebook 01)
+    edge_crops: bool = False         # training crops may reach the frame's border (notebook 01, `degraded_crop(edges=True)`; notebook 10)
+    black_clip: tuple | None = None  # (lo, hi) %: synthetic scenes clip a share of cold sky to black drawn from U(lo, hi) (notebooks 01, 10)
     seed: int = 0
 
 @dataclass
@@ -131,8 +131,7 @@ def _tiny() -> RealIISRConfig:
                           prior='regression', fidelity=1.0, adain=False, decode='expected', overlap=0,
                           tsg_inject='add', pixel_loss='soft', lambda_mse=1.0,
                           train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500,
-                                            fid_steps=300, fid_decoder=True, fid_ssim=0.2, pool=6000,
-                                            edge_crops=True, black_clip=(0., 10.)))
+                                            fid_steps=300, fid_decoder=True, fid_ssim=0.2, pool=6000))
 
 def _tiny_v1() -> RealIISRConfig:
     return RealIISRConfig(name='tiny-v1', var=VARConfig(depth=4, head='codebook', cond_inject=True),
@@ -145,8 +144,7 @@ def _small() -> RealIISRConfig:
     c.var = VARConfig(patch_nums=c.vqvae.patch_nums, hr_size=128, embed_dim=320, depth=8, num_heads=5, cond_channels=64,
                       head='codebook', cond_inject=True)
     c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, vq_steps=1500, vq_batch_size=64, prior_steps=3000,
-                          prior_batch_size=64, fid_steps=400, fid_decoder=True, fid_ssim=0.2, pool=12000,
-                          edge_crops=True, black_clip=(0., 10.))
+                          prior_batch_size=64, fid_steps=400, fid_decoder=True, fid_ssim=0.2, pool=12000)
     return c
 
 def _base() -> RealIISRConfig:

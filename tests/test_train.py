@@ -76,3 +76,23 @@ def test_dataloader_workers_keep_the_order(tmp_path):
     a = _fresh(); fit(a, tr, None, None, steps=4, progress=False, num_workers=0)
     b = _fresh(); fit(b, tr, None, None, steps=4, progress=False, num_workers=2)
     for p, q in zip(a.trainable_parameters(), b.trainable_parameters()): assert torch.equal(p, q)
+
+
+def test_data_options_reach_the_training_set_only(tmp_path, monkeypatch):
+    "train.edge_crops / train.black_clip: the training pairs change, the validation pairs do not; a pool is keyed on them."
+    from realiisr_lite.train import make_datasets
+    from realiisr_lite.model import get_config
+    monkeypatch.setenv('REALIISR_CACHE', str(tmp_path))
+    tr0, va0 = make_datasets('synthetic', 32, 4, seed=3)
+    tr1, va1 = make_datasets('synthetic', 32, 4, seed=3, edges=True, black_clip=(8., 8.))
+    for i in range(4): assert torch.equal(va0[i]['hr'], va1[i]['hr']) and torch.equal(va0[i]['lr'], va1[i]['lr'])
+    frame0, frame1 = tr0.synth(5)[0], tr1.synth(5)[0]                # the same scene, rendered with 0.5 % and 8 % black
+    share = lambda f: float((f == 0).float().mean())
+    assert share(frame0) < 0.012 and abs(share(frame1) - 0.08) < 0.006, (share(frame0), share(frame1))
+    assert tr1.edges and not tr0.edges
+    pool, _ = make_datasets('synthetic', 32, 4, seed=3, pool=4, edges=True, black_clip=(0., 10.))
+    assert pool.path.name == 'synthetic-hr32-x4-s3-agc-edges-black0to10-n4.safetensors'
+    assert pool.path.parent == tmp_path/'pools'
+    cfg = get_config('tiny', {'train.edge_crops': 'true', 'train.black_clip': '0,10'})
+    assert cfg.train.edge_crops is True and cfg.train.black_clip == (0, 10)
+    assert get_config('tiny').train.edge_crops is False and get_config('tiny').train.black_clip is None   # the bundled run's data
