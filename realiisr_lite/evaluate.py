@@ -22,9 +22,9 @@ from .core import shared_data_dir
 # %% auto #0
 __all__ = ['CELSIUS_COLUMNS', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate', 'edge_sharpness',
            'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
-           'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_summary', 'qualitative_figure',
-           'zoom_figure', 'ablation_chart', 'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness',
-           'spearman', 'uncertainty_curve']
+           'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_groups', 'seed_summary',
+           'qualitative_figure', 'zoom_figure', 'ablation_chart', 'benchmark_super_resolve', 'run_evaluation',
+           'ssim_loss_by_brightness', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -249,15 +249,18 @@ def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True
             out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), seed=0, **{**sr_kwargs, **v}).cpu()
     return out
 
+def seed_groups(summary: list[dict], kinds=('defocus', 'motion'), sep: str = ' @') -> dict:
+    "Summary rows grouped by (method without its seed tag, kind): 'full @1 (w=0)' → ('full (w=0)', kind)."
+    import re
+    groups = {}
+    for r in summary:
+        if r['kind'] in kinds: groups.setdefault((re.sub(re.escape(sep) + r'\S+', '', r['method']), r['kind']), []).append(r)
+    return groups
+
 def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus', 'motion'),
                  sep: str = ' @') -> str:
     "Markdown table of mean ± std over seeds: methods named 'row @seed [(variant)]' are grouped by row and variant (a seed's value: its mean over images)."
-    import re
-    summ = report.summary()
-    groups = {}
-    for r in summ:
-        if r['kind'] not in kinds: continue
-        groups.setdefault((re.sub(re.escape(sep) + r'\S+', '', r['method']), r['kind']), []).append(r)
+    groups = seed_groups(report.summary(), kinds, sep)
     rows = list(dict.fromkeys(m for m, _ in groups))
     head = ['method', 'seeds'] + [f'{k} {c}' for k in kinds for c in columns]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
@@ -325,19 +328,24 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
     if path: fig.savefig(path, dpi=120)
     return fig
 
-def ablation_chart(report: EvalReport, methods=None, path=None):
-    "Bar chart of PSNR and SSIM per method and degradation kind."
+def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | None = None):
+    "Bar chart of PSNR and SSIM per method and kind; with `seed_sep` (e.g. ' @') the runs 'row @seed' make one bar, mean ± std."
     import matplotlib.pyplot as plt
     summ = [r for r in report.summary() if r['kind'] != 'all' and (methods is None or r['method'] in methods)]
-    names = list(dict.fromkeys(r['method'] for r in summ)); kinds = sorted({r['kind'] for r in summ})
-    fig, axs = plt.subplots(1, 2, figsize=(11, 3.4))
+    kinds = sorted({r['kind'] for r in summ})
+    groups = seed_groups(summ, kinds, seed_sep) if seed_sep else {(r['method'], r['kind']): [r] for r in summ}
+    names = list(dict.fromkeys(n for n, _ in groups))
+    fig, axs = plt.subplots(1, 2, figsize=(max(11, 0.55 * len(names) * len(kinds) + 3), 3.6))
     for ax, metric in zip(axs, ('psnr', 'ssim')):
         w = 0.8 / len(kinds)
         for j, k in enumerate(kinds):
-            vals = [next(r[metric] for r in summ if r['method'] == n and r['kind'] == k) for n in names]
-            bars = ax.bar(np.arange(len(names)) + j * w, vals, w, label=k)
-            ax.bar_label(bars, fmt='%.2f' if metric == 'psnr' else '%.3f', fontsize=7)
+            v = [np.array([r[metric] for r in groups.get((n, k), [])], dtype=float) for n in names]
+            mean = [a.mean() if len(a) else np.nan for a in v]
+            std = [a.std(ddof=1) if len(a) > 1 else 0. for a in v]
+            bars = ax.bar(np.arange(len(names)) + j * w, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
+            ax.bar_label(bars, fmt='%.2f' if metric == 'psnr' else '%.3f', fontsize=7, padding=2)
         ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, names, rotation=20, ha='right', fontsize=8)
+        if seed_sep: ax.set_xlabel(f'mean ± std over seeds (runs named "row{seed_sep}seed")', fontsize=8)
         lo = min(r[metric] for r in summ); hi = max(r[metric] for r in summ)
         ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3, hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper()); ax.legend(fontsize=8)
         ax.grid(axis='y', alpha=0.3)
@@ -382,7 +390,7 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         import matplotlib.pyplot as plt
         n = min(len(ds), max_items or len(ds))
         qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png'); plt.close('all')
-        ablation_chart(rep, path=out/'chart.png'); plt.close('all')
+        ablation_chart(rep, path=out/'chart.png', seed_sep=' @' if any(' @' in m for m in methods) else None); plt.close('all')
     return rep
 
 # %% ../nbs/10_eval.ipynb #593be98b

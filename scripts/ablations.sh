@@ -20,7 +20,7 @@ if [[ "${1:-train}" == eval ]]; then             # one report: bicubic, the twin
     exec "$BIN/realiisr-lite" eval --data tno --crop ${CROP:-256} "${args[@]}" --neutral --fidelity 1,0 \
         --regression "regression twin=${TWIN:-realiisr_lite/weights/tiny/regression.safetensors}" --out "$EVAL_OUT"
 fi
-if [[ "${1:-train}" == table ]]; then            # mean ± std over seeds of every row of that report (seeds.md)
+if [[ "${1:-train}" == table ]]; then            # mean ± std over seeds of every row of that report (seeds.md, chart.png)
     exec "$BIN/python" - "$EVAL_OUT" <<'PY'
 import json, sys
 from pathlib import Path
@@ -28,6 +28,9 @@ from realiisr_lite.evaluate import EvalReport, seed_summary
 out = Path(sys.argv[1]); d = json.loads((out/'report.json').read_text())
 t = seed_summary(EvalReport(d['rows'], d.get('title', '')), columns=('psnr', 'ssim', 'sharpness', 'order_violation', 'hotspot_px'))
 (out/'seeds.md').write_text(t + '\n'); print(t)
+import matplotlib; matplotlib.use('Agg')
+from realiisr_lite.evaluate import ablation_chart
+ablation_chart(EvalReport(d['rows']), path=out/'chart.png', seed_sep=' @')     # mean ± std bars
 PY
 fi
 for f in prior.safetensors vqvae.safetensors; do [[ -f "$BASE/$f" ]] || { echo "missing $BASE/$f (stages 0-1 of a tiny run)" >&2; exit 2; }; done
