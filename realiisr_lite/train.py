@@ -42,10 +42,10 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
         extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '')
         return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc{extra}', crop=hr_size if hr_size < ph else None, scale=scale,
                         seed=seed), val
-    syn = lambda n, s, aug=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=aug, frame_size=max(256, hr_size),
-                                                    edges=edges and aug, black_clip=black_clip if aug else None)   # val: as before
+    syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size),
+                                                      edges=edges and train, black_clip=black_clip if train else None)   # the data options: training only
     if data == 'auto': data = 'tno+synthetic' if tno_root() is not None else 'synthetic'
-    if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, False)
+    if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, train=False)
     if data in ('tno', 'tno+synthetic'):
         if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
