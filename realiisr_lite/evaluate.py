@@ -20,11 +20,11 @@ from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset,
 from .core import shared_data_dir
 
 # %% auto #0
-__all__ = ['CELSIUS_COLUMNS', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate', 'edge_sharpness',
-           'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data', 'eval_dataset',
-           'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_groups', 'seed_summary',
-           'qualitative_figure', 'zoom_figure', 'ablation_chart', 'benchmark_super_resolve', 'run_evaluation',
-           'ssim_loss_by_brightness', 'spearman', 'uncertainty_curve']
+__all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate',
+           'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data',
+           'eval_dataset', 'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_groups',
+           'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart', 'benchmark_super_resolve',
+           'run_evaluation', 'ssim_loss_by_brightness', 'clip_end', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -47,15 +47,15 @@ def edge_sharpness(sr, hr, border: int = 4) -> torch.Tensor:
         return (gx.square() + gy.square()).sqrt().flatten(1).mean(1)
     return grad_mag(sr) / grad_mag(hr).clamp_min(1e-12)
 
-def hotspot_drift(sr, hr, window: int = 15) -> dict:
-    "Per image: distance (HR pixels) between the hottest smoothed positions of SR and HR, and SR − HR peak intensity."
-    def peak(x):
-        s = F.avg_pool2d(as_batch(x).float(), window, stride=1, padding=window // 2, count_include_pad=False)
-        B, _, H, W = s.shape
-        v, i = s.flatten(1).max(1)
-        return torch.stack([i // W, i % W], 1).float(), v
-    (p_sr, v_sr), (p_hr, v_hr) = peak(sr), peak(hr)
-    return dict(position_px=(p_sr - p_hr).norm(dim=1), intensity=v_sr - v_hr)
+def hotspot_drift(sr, hr, window: int = 15, tol: float = 0.5 / 255) -> dict:
+    "Per image: distance (HR px) between the hottest smoothed positions of SR and HR, the same to HR's nearest near-tie (within tol), SR − HR peak."
+    def smooth(x): return F.avg_pool2d(as_batch(x).float(), window, stride=1, padding=window // 2, count_include_pad=False)[:, 0]
+    s_BHW, h_BHW = smooth(sr), smooth(hr)
+    W = s_BHW.shape[-1]
+    (v_sr, i_sr), (v_hr, i_hr) = s_BHW.flatten(1).max(1), h_BHW.flatten(1).max(1)
+    p_sr, p_hr = torch.stack([i_sr // W, i_sr % W], 1).float(), torch.stack([i_hr // W, i_hr % W], 1).float()
+    tied = torch.stack([torch.nonzero(h >= v - tol).float().sub(p).norm(dim=1).min() for h, v, p in zip(h_BHW, v_hr, p_sr)])
+    return dict(position_px=(p_sr - p_hr).norm(dim=1), tied_px=tied, intensity=v_sr - v_hr)
 
 # %% ../nbs/10_eval.ipynb #ab4e1118
 CELSIUS_COLUMNS = ('mae_c', 'hot_err_c', 'hot_abs_err_c', 'hot_drift_px', 'hot_kept')
@@ -74,7 +74,8 @@ def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, borde
 
 
 # %% ../nbs/10_eval.ipynb #e40053e2
-TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_int', 'lpips', 'musiq', 'maniqa')
+HOTSPOT_KEEP_PX = 8.     # `hotspot_kept`: SR's hottest position within half the 15-px window of one of HR's (near-)tied hottest
+TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_kept', 'hotspot_int', 'lpips', 'musiq', 'maniqa')
 CELSIUS_TABLE = ('psnr', 'psnr_fit', 'ssim') + CELSIUS_COLUMNS
 
 class EvalReport:
@@ -170,7 +171,7 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
                 row.update(psnr_pyiqa=iqa[0](q(sr), q(hr)).item(), ssim_pyiqa=iqa[1](q(sr), q(hr)).item())
             for m, f in extras.items(): row[m] = f if isinstance(f, str) else f(sr, hr).item()
             row.update(order_violation=order_violation_rate(sr, hr).item(), hotspot_px=drift['position_px'].item(),
-                       hotspot_int=drift['intensity'].item())
+                       hotspot_kept=float(drift['tied_px'].item() <= HOTSPOT_KEEP_PX), hotspot_int=drift['intensity'].item())
             if item.get('norm_range') is not None:           # radiometric data: errors in the map's own units (°C)
                 row.update({k: v.item() for k, v in celsius_errors(sr, hr, item['norm_range'], border=crop_border).items()})
             row['seconds'] = dt
@@ -418,6 +419,22 @@ def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border:
             luminance_loss=float(a[j, 2]) / N, cs_loss=float(a[j, 3]) / N,
             level_error=float(a[j, 4] / a[j, 0]) if a[j, 0] > 0 else float('nan')) for j in range(len(bins) - 1)])
     return out
+
+# %% ../nbs/10_eval.ipynb #f49099d8
+def clip_end(methods: dict, dataset, end: str = 'white') -> dict:
+    "Per method (and 'HR'): mean (8-bit levels) and share clipped alike of the pixels whose LR is clipped to `end` ('white' or 'black')."
+    if end not in ('white', 'black'): raise ValueError(f"end must be 'white' or 'black', got {end!r}")
+    clipped = (lambda x: x >= 254.5 / 255) if end == 'white' else (lambda x: x <= 0.5 / 255)
+    vals = {m: [] for m in ['HR', *methods]}
+    for i in range(len(dataset)):
+        it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
+        mask = F.interpolate(clipped(lr).float(), size=hr.shape[-2:], mode='nearest') > 0.5
+        if not mask.any(): continue
+        vals['HR'].append(hr[mask])
+        for m, fn in methods.items():
+            with torch.no_grad(): vals[m].append(fn(lr).float().clamp(0, 1)[mask])
+    return {m: dict(mean=255 * torch.cat(v).mean().item(), clipped_share=clipped(torch.cat(v)).float().mean().item(),
+                    pixels=torch.cat(v).numel()) if v else None for m, v in vals.items()}
 
 # %% ../nbs/10_eval.ipynb #54938667
 def _ranks(x) -> np.ndarray:

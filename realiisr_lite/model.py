@@ -543,8 +543,8 @@ def save_pretrained(model: RealIISR, path, meta: dict | None = None, dtype: torc
     _write_json_atomic(dict(config=model.config.to_dict(), meta=meta, parameters=model.parameter_counts()), path/'config.json')
     return path
 
-def load_pretrained(path=None, device='cpu') -> RealIISR:
-    "Load a model folder saved by `save_pretrained` (default: the bundled `tiny` model); never unpickles."
+def load_pretrained(path=None, device='cpu', channels_last: bool = True) -> RealIISR:
+    "Load a model folder saved by `save_pretrained` (default: the bundled `tiny` model; convolutions channels-last); never unpickles."
     path = Path(path) if path is not None else bundled_weights_dir('tiny')
     if path.is_file() and path.suffix == '.safetensors': path = path.parent
     if not path.is_dir():
@@ -561,7 +561,8 @@ def load_pretrained(path=None, device='cpu') -> RealIISR:
     if missing or unexpected: raise ValueError(f"{path}: weights do not match the config (missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, strict=False)
     model.meta = info.get('meta', {})
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    return model.to(memory_format=torch.channels_last) if channels_last else model   # same numbers, faster convolutions
 
 RealIISR.save_pretrained = save_pretrained
 RealIISR.from_pretrained = staticmethod(load_pretrained)
