@@ -671,17 +671,20 @@ def tno_split(root=None, n_test_scenes: int = 12, seed: int = 0) -> tuple[list[P
 
 # %% ../nbs/01_data.ipynb #62994443
 class DegradedIRDataset(Dataset):
-    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade`; deterministic by index."
+    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade` (crops: frames alike or ∝ area); deterministic by index."
     def __init__(self, source, hr_size: int | None = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  length: int | None = None, severity: str = 'default', augment: bool = True, normalize='auto',
-                 trim: int = 0, radiometry: str = 'agc', edges: bool = False):
+                 trim: int = 0, radiometry: str = 'agc', edges: bool = False, weighting: str = 'frame'):
         paths = list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
         if not paths: raise ValueError(f"no images found in {source}")
         if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
+        if weighting not in ('frame', 'area'): raise ValueError(f"weighting must be 'frame' or 'area', got {weighting!r}")
         self.paths, self.hr_size, self.scale, self.kinds, self.seed = paths, hr_size, scale, tuple(kinds), seed
         self.severity, self.augment, self.radiometry, self.edges = severity, augment, radiometry, edges
         self.frames = [load_thermal(p, normalize=normalize)[0] for p in paths]
         if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]   # drop frame borders / burned-in lines
+        area = np.array([f.shape[-2] * f.shape[-1] for f in self.frames], dtype=np.float64)
+        self.weighting, self.frame_p = weighting, area / area.sum() if weighting == 'area' else None   # crops: frame j with p ∝ its area
         if hr_size is not None:
             small = [str(p) for p, f in zip(paths, self.frames) if min(f.shape[-2:]) < hr_size]
             if small: raise ValueError(f"{len(small)} images are smaller than hr_size={hr_size}, e.g. {small[0]}")
@@ -699,7 +702,7 @@ class DegradedIRDataset(Dataset):
             lr, meta = degrade(frame, kind, self.scale, seed=int(rng.integers(2**31)), severity=self.severity, radiometry=self.radiometry)
             H, W = lr.shape[-2] * self.scale, lr.shape[-1] * self.scale
             return lr[0], frame[..., :H, :W], dict(meta, path=str(self.paths[j]))
-        j = int(rng.integers(len(self.frames)))
+        j = int(rng.integers(len(self.frames))) if self.frame_p is None else int(rng.choice(len(self.frames), p=self.frame_p))
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
         lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
                                      radiometry=self.radiometry, edges=self.edges)

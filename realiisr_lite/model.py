@@ -52,6 +52,7 @@ class TrainConfig:
     pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
     edge_crops: bool = False         # training crops may reach the frame's border (notebook 01, `degraded_crop(edges=True)`; notebook 10)
     black_clip: tuple | None = None  # (lo, hi) %: synthetic scenes clip a share of cold sky to black drawn from U(lo, hi) (notebooks 01, 10)
+    area_crops: bool = False         # training crops pick a frame with probability ∝ its area (notebook 01, `weighting='area'`; notebook 10)
     seed: int = 0
 
 @dataclass

@@ -147,7 +147,7 @@ def run_train(args) -> dict:
         for f in ('prior.safetensors', 'vqvae.safetensors'): shutil.copy2(Path(args.reuse)/f, out/f)
     t = time.time()
     make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool,
-                  edges=cfg.train.edge_crops, black_clip=cfg.train.black_clip)    # the pair pool, once
+                  edges=cfg.train.edge_crops, black_clip=cfg.train.black_clip, area=cfg.train.area_crops)    # the pair pool, once
     log(f"pair pool ready ({cfg.train.pool} pairs) in {time.time() - t:.0f}s")
     sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None, reused=bool(args.reuse))
     budget = args.train_budget if args.train_budget else max(30.0, args.deadline - (time.time() - T0) - args.reserve)
@@ -186,7 +186,7 @@ def run_twin(args):
     cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
     tc, out = cfg.train, Path(args.run)
     ds = make_datasets(args.data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size,
-                       edges=tc.edge_crops, black_clip=tc.black_clip)[0]
+                       edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops)[0]
     reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
     t = time.time()
     fit_regression(reg, ds, args.steps, tc.prior_batch_size, tc.prior_lr, seed=tc.seed, progress=False, device=args.device,

@@ -1,5 +1,6 @@
 "Training: exact resume, two gloo processes stay identical, NaN stops cleanly, the regression baseline learns."
 import os, subprocess, sys
+import numpy as np
 from pathlib import Path
 import pytest
 import torch
@@ -96,3 +97,24 @@ def test_data_options_reach_the_training_set_only(tmp_path, monkeypatch):
     cfg = get_config('tiny', {'train.edge_crops': 'true', 'train.black_clip': '0,10'})
     assert cfg.train.edge_crops is True and cfg.train.black_clip == (0, 10)
     assert get_config('tiny').train.edge_crops is False and get_config('tiny').train.black_clip is None   # the bundled run's data
+
+
+def test_area_crops_reach_the_training_set_only(tmp_path, monkeypatch):
+    "train.area_crops: training crops pick frames in proportion to their area; validation and the default do not; pools are keyed on it."
+    from PIL import Image
+    from realiisr_lite.train import make_datasets
+    from realiisr_lite.model import get_config
+    monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
+    folder = tmp_path/'frames'; folder.mkdir()
+    for name, (h, w) in (('a.png', (32, 32)), ('b.png', (32, 96)), ('c.png', (64, 32))):      # a: validation (first 10 %, at least 1)
+        Image.fromarray((np.random.default_rng(1).random((h, w)) * 255).astype(np.uint8)).save(folder/name)
+    tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
+    tr1, va1 = make_datasets(str(folder), 16, 4, seed=2, area=True)
+    assert tr0.frame_p is None and va0.frame_p is None and va1.frame_p is None
+    np.testing.assert_allclose(tr1.frame_p, [96 * 32 / (96 * 32 + 64 * 32), 64 * 32 / (96 * 32 + 64 * 32)])   # b, c by area
+    for i in range(3): assert torch.equal(va0[i]['lr'], va1[i]['lr'])
+    picks = [tr1.item(i)[2]['path'].endswith('b.png') for i in range(300)]
+    assert abs(np.mean(picks) - 0.6) < 0.07, np.mean(picks)
+    pool, _ = make_datasets(str(folder), 16, 4, seed=2, pool=4, area=True)
+    assert pool.path.name.endswith('-agc-area-n4.safetensors'), pool.path.name
+    assert get_config('tiny', {'train.area_crops': 'true'}).train.area_crops is True and get_config('tiny').train.area_crops is False
