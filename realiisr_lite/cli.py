@@ -333,7 +333,7 @@ def _add_bench(p):
     p.add_argument('--bf16', action='store_true', help='run in bfloat16')
     p.add_argument('--device', help='cpu, cuda, mps (default: best available)')
     p.add_argument('--image', type=int, metavar='N', help="time a whole N×N LR image → ×4 with a trained model's default path "
-                   "(KV cache on and off, per-stage split) instead of the random-weight generation benchmark")
+                   "(KV cache on and off, per-stage split, and the contiguous-layout control) instead of the random-weight generation benchmark")
     p.add_argument('--model', help='model folder for --image (default: the bundled model)')
     p.add_argument('--json', dest='json_out', help='also write the results to this JSON file')
 
@@ -342,15 +342,17 @@ def _run_bench_image(a):
     from realiisr_lite.evaluate import benchmark_super_resolve
     from realiisr_lite.core import pick_device
     dev = torch.device(a.device) if a.device else pick_device()
-    model = load_pretrained(a.model, device=dev)
-    runs = [benchmark_super_resolve(model, a.image, a.repeats, use_cache=c) for c in (True, False)]
+    model = load_pretrained(a.model, device=dev)                          # convolutions channels-last, as every default path loads it
+    plain = load_pretrained(a.model, device=dev, channels_last=False)    # the control: the same weights, contiguous layout
+    runs = [dict(benchmark_super_resolve(m, a.image, a.repeats, use_cache=c), layout=lay)
+            for m, c, lay in ((model, True, 'channels-last'), (plain, True, 'contiguous'), (model, False, 'channels-last'))]
     s = model.config.scale
     print(f"{model.config.name}: {a.image}x{a.image} -> {a.image * s}x{a.image * s}, {runs[0]['tiles']} tiles of {model.config.lr_size} LR px, "
           f"decode {model.config.decode}, {dev}, {runs[0]['threads']} threads (best of {a.repeats})")
-    print(f"{'KV cache':9s} {'total s':>8s} {'prior':>7s} {'condition':>10s} {'generation':>11s} {'decoding':>9s} {'tiling':>7s}")
+    print(f"{'KV cache':9s} {'layout':14s} {'total s':>8s} {'prior':>7s} {'condition':>10s} {'generation':>11s} {'decoding':>9s} {'tiling':>7s}")
     for r in runs:
-        print(f"{'on' if r['use_cache'] else 'off':9s} {r['wall']:8.2f} {r['prior']:7.2f} {r['condition']:10.2f} {r['generation']:11.2f} "
-              f"{r['decoding']:9.2f} {r['tiling']:7.2f}")
+        print(f"{'on' if r['use_cache'] else 'off':9s} {r['layout']:14s} {r['wall']:8.2f} {r['prior']:7.2f} {r['condition']:10.2f} "
+              f"{r['generation']:11.2f} {r['decoding']:9.2f} {r['tiling']:7.2f}")
     if a.json_out: Path(a.json_out).write_text(json.dumps(dict(model=a.model or 'bundled', runs=runs), indent=1))
 
 def _run_bench(a):

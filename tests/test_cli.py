@@ -148,6 +148,18 @@ def test_bench_writes_json(tmp_path):
     assert d['forward_s_per_image'] > 0 and d['cache_s_per_image'] > 0 and 'KV cache' not in r.stdout
 
 
+
+def test_bench_image_rows(tmp_path):
+    "bench --image: KV cache on (channels-last and the contiguous control) and off, per-stage split adding up, one JSON row each."
+    r = run('bench', '--image', '16', '--repeats', '1', '--json', str(tmp_path/'b.json'))
+    assert r.returncode == 0, r.stderr
+    runs = json.loads((tmp_path/'b.json').read_text())['runs']
+    assert [(x['use_cache'], x['layout']) for x in runs] == [(True, 'channels-last'), (True, 'contiguous'), (False, 'channels-last')]
+    for x in runs:
+        parts = x['prior'] + x['condition'] + x['generation'] + x['decoding'] + x['tiling']
+        assert 0 < parts <= x['wall'] * 1.05 and x['size'] == 16
+    assert 'contiguous' in r.stdout and r.stdout.count('channels-last') == 2
+
 def test_info_json():
     r = run('info', '--json')
     assert r.returncode == 0
