@@ -24,7 +24,8 @@ __all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE
            'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data',
            'eval_dataset', 'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_groups',
            'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart', 'benchmark_super_resolve',
-           'run_evaluation', 'ssim_loss_by_brightness', 'clip_end', 'spearman', 'uncertainty_curve']
+           'run_evaluation', 'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman',
+           'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -435,6 +436,29 @@ def clip_end(methods: dict, dataset, end: str = 'white') -> dict:
             with torch.no_grad(): vals[m].append(fn(lr).float().clamp(0, 1)[mask])
     return {m: dict(mean=255 * torch.cat(v).mean().item(), clipped_share=clipped(torch.cat(v)).float().mean().item(),
                     pixels=torch.cat(v).numel()) if v else None for m, v in vals.items()}
+
+# %% ../nbs/10_eval.ipynb #5bf922e3
+def per_scale_token_accuracy(model, dataset, max_items: int | None = None) -> list[dict]:
+    "Per scale of a residual-token model: teacher-forced token accuracy, share of the most frequent code, predictive entropy (nats)."
+    pn, V = model.config.vqvae.patch_nums, model.config.vqvae.codebook_size
+    n = len(dataset) if max_items is None else min(max_items, len(dataset))
+    hits, ent, counts = torch.zeros(len(pn)), torch.zeros(len(pn)), torch.zeros(len(pn), V)
+    for i in range(n):
+        it = dataset[i]; lr_B1hw, hr_B1HW = as_batch(it['lr']), as_batch(it['hr'])
+        with torch.no_grad():
+            prior_B1HW = model.prior_image(lr_B1hw) if model.prior is not None else None
+            prefix_BPD, cond_BD, cb = model.condition(lr_B1hw, prior_B1HW)
+            idx = model.vqvae.img_to_idx(hr_B1HW if prior_B1HW is None else hr_B1HW - prior_B1HW)
+            x_BLC = model.vqvae.idx_to_var_input(idx, cb if model.config.cac_on_inputs else None)
+            logits_BLV = model.var(lr_B1hw, x_BLC, prefix=(prefix_BPD, cond_BD)).float()
+        s = 0
+        for k, P in enumerate(pn):
+            lg_BPV, gt_BP = logits_BLV[:, s:s + P * P], idx[k]; s += P * P
+            hits[k] += (lg_BPV.argmax(-1) == gt_BP).float().mean()
+            pr = lg_BPV.softmax(-1); ent[k] += -(pr * pr.clamp_min(1e-12).log()).sum(-1).mean()
+            counts[k] += torch.bincount(gt_BP.flatten(), minlength=V).float()
+    return [dict(scale=P, tokens=P * P, accuracy=float(hits[k] / n), most_frequent_code=float(counts[k].max() / counts[k].sum()),
+                 entropy_nats=float(ent[k] / n)) for k, P in enumerate(pn)]
 
 # %% ../nbs/10_eval.ipynb #54938667
 def _ranks(x) -> np.ndarray:
