@@ -364,6 +364,10 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
         with torch.no_grad():
             p = model.prior_image(lr_b) if model.prior is not None else None
             f_hat = model.generate_tiles(lr_b, decode=decode, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
+            if tc.fid_true_share > 0:      # some samples decoded from the true tokens, so that the decoder keeps reading codes
+                true_fhat = model.vqvae.idx_to_fhat(model.vqvae.img_to_idx(hr_b if p is None else hr_b - p))
+                pick_B = torch.rand(f_hat.shape[0], generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
         loss = F.l1_loss(sr, hr_b.float())
