@@ -445,12 +445,8 @@ def per_scale_token_accuracy(model, dataset, max_items: int | None = None) -> li
     hits, ent, counts = torch.zeros(len(pn)), torch.zeros(len(pn)), torch.zeros(len(pn), V)
     for i in range(n):
         it = dataset[i]; lr_B1hw, hr_B1HW = as_batch(it['lr']), as_batch(it['hr'])
-        with torch.no_grad():
-            prior_B1HW = model.prior_image(lr_B1hw) if model.prior is not None else None
-            prefix_BPD, cond_BD, cb = model.condition(lr_B1hw, prior_B1HW)
-            idx = model.vqvae.img_to_idx(hr_B1HW if prior_B1HW is None else hr_B1HW - prior_B1HW)
-            x_BLC = model.vqvae.idx_to_var_input(idx, cb if model.config.cac_on_inputs else None)
-            logits_BLV = model.var(lr_B1hw, x_BLC, prefix=(prefix_BPD, cond_BD)).float()
+        with torch.no_grad(): logits_BLV, idx, _, _ = model.teacher_forced(lr_B1hw, hr_B1HW)
+        logits_BLV = logits_BLV.float()
         s = 0
         for k, P in enumerate(pn):
             lg_BPV, gt_BP = logits_BLV[:, s:s + P * P], idx[k]; s += P * P

@@ -321,14 +321,18 @@ class RealIISR(nn.Module):
         self.var.use_codebook(self.vqvae.codebook)          # keep the head's codebook on the same device
         return self
 
-    def loss(self, lr_B1hw, hr_B1HW) -> tuple[torch.Tensor, dict]:
-        "Training objective CE + λ1·MSE + λ2·TOC (λ2 = 0 without TOC) on one batch; returns (loss, parts)."
-        cfg = self.config
+    def teacher_forced(self, lr_B1hw, hr_B1HW) -> tuple:
+        "Teacher-forced pass: (logits (B, L, V), true token indices per scale, prior image or None, condition-adapted codebook or None)."
         with torch.no_grad(): p = self.prior_image(lr_B1hw) if self.prior is not None else None
         prefix_BPD, cond_BD, cb = self.condition(lr_B1hw, p)
         with torch.no_grad(): idx_list = self.vqvae.img_to_idx(hr_B1HW if p is None else hr_B1HW - p)
-        x_BLC = self.vqvae.idx_to_var_input(idx_list, cb if cfg.cac_on_inputs else None)
-        logits = self.var(lr_B1hw, x_BLC, prefix=(prefix_BPD, cond_BD))
+        x_BLC = self.vqvae.idx_to_var_input(idx_list, cb if self.config.cac_on_inputs else None)
+        return self.var(lr_B1hw, x_BLC, prefix=(prefix_BPD, cond_BD)), idx_list, p, cb
+
+    def loss(self, lr_B1hw, hr_B1HW) -> tuple[torch.Tensor, dict]:
+        "Training objective CE + λ1·MSE + λ2·TOC (λ2 = 0 without TOC) on one batch; returns (loss, parts)."
+        cfg = self.config
+        logits, idx_list, p, cb = self.teacher_forced(lr_B1hw, hr_B1HW)
         gt_BL = torch.cat(idx_list, 1)
         ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), gt_BL.reshape(-1))
         pixel_has_grad = cfg.pixel_loss in ('st_softmax', 'soft') or cb is not None
