@@ -84,6 +84,7 @@ class RealIISRConfig:
     cac_on_inputs: bool = False           # released: CAC only when decoding; True also adapts the teacher-forcing inputs
     pixel_loss: str = 'argmax'            # released: SR decoded from argmax tokens; 'st_softmax' / 'soft' reach the transformer
     decode: str = 'greedy'                # default decoding of super_resolve: 'greedy' (released), 'sample' or 'expected'
+    ce_weighting: str = 'token'           # CE over the token pyramid: 'token' (VAR, released: every token alike) or 'scale' (every scale alike)
     lambda_mse: float = 0.2
     lambda_toc: float = 0.8
     toc_patch: int = 8
@@ -334,7 +335,11 @@ class RealIISR(nn.Module):
         cfg = self.config
         logits, idx_list, p, cb = self.teacher_forced(lr_B1hw, hr_B1HW)
         gt_BL = torch.cat(idx_list, 1)
-        ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), gt_BL.reshape(-1))
+        ce_BL = F.cross_entropy(logits.float().transpose(1, 2), gt_BL, reduction='none')
+        if cfg.ce_weighting == 'token': ce = ce_BL.mean()
+        elif cfg.ce_weighting == 'scale':   # each scale's mean CE, then the mean over scales: a 1×1 scale weighs as much as 16×16
+            ce = torch.stack([c_BL.mean() for c_BL in ce_BL.split([i.shape[1] for i in idx_list], 1)]).mean()
+        else: raise ValueError(f"ce_weighting must be 'token' or 'scale', got {cfg.ce_weighting!r}")
         pixel_has_grad = cfg.pixel_loss in ('st_softmax', 'soft') or cb is not None
         if cfg.lambda_mse == 0 and (cfg.lambda_toc == 0 or not cfg.use_toc): pixel_has_grad = False
         if pixel_has_grad: sr = self.decode_logits(logits, cb, lr_B1hw, p).float()
