@@ -45,6 +45,7 @@ class TrainConfig:
     prior_batch_size: int = 16
     prior_hr_size: int = 64
     prior_lr: float = 1e-3
+    prior_loss: str = 'l1'            # stage 0 and the twin: 'l1' (default) or 'mse', the loss PSNR measures (notebook 10, the regression core)
     fid_steps: int = 0               # stage 3, the fidelity path on the transformer's own tokens (vqvae.fidelity=True)
     fid_lr: float = 1e-3
     fid_decoder: bool = False        # stage 3 also fine-tunes the decoder itself (on the model's own tokens)

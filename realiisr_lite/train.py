@@ -389,8 +389,11 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
 
 # %% ../nbs/09_train.ipynb #710b5135
 def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
-                   progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression') -> list[dict]:
-    "Train a regression CNN with L1 on step-seeded batches; resumes exactly from `state_path` if it exists."
+                   progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression',
+                   loss: str = 'l1') -> list[dict]:
+    "Train a regression CNN with L1 (or `loss='mse'`) on step-seeded batches; resumes exactly from `state_path` if it exists."
+    losses = dict(l1=F.l1_loss, mse=F.mse_loss)
+    if loss not in losses: raise ValueError(f"loss must be one of {sorted(losses)}, got {loss!r}")
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -403,10 +406,10 @@ def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int =
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, initial=start, desc=desc)
     for step, b in zip(range(start, steps), step_loader(train_ds, batch_size, seed, start, steps, device=dev)):
-        loss = F.l1_loss(model(b['lr'].to(dev)), b['hr'].to(dev))
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        hist.append(dict(step=step + 1, l1=round(loss.item(), 6)))
-        if bar is not None: bar.update(1); bar.set_postfix(l1=f'{loss.item():.4f}', refresh=False)
+        value = losses[loss](model(b['lr'].to(dev)), b['hr'].to(dev))
+        opt.zero_grad(set_to_none=True); value.backward(); opt.step(); sched.step()
+        hist.append({'step': step + 1, loss: round(value.item(), 6)})
+        if bar is not None: bar.update(1); bar.set_postfix({loss: f'{value.item():.4f}'}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist[-2000:]), keys=lambda k: True)
     if bar is not None: bar.close()
@@ -458,7 +461,7 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
             prior_ds = crops()
             prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
             fit_regression(prior, prior_ds, tc.prior_steps, tc.prior_batch_size, tc.prior_lr, tc.seed, progress and rank == 0, dev,
-                           state_path=out/'prior_state.safetensors', desc='stage 0 (prior)')
+                           state_path=out/'prior_state.safetensors', desc='stage 0 (prior)', loss=tc.prior_loss)
             save_regression(prior, prior_path, dict(info, stage='prior', steps=tc.prior_steps, seconds=round(time.time() - t0)))
         prior.eval().requires_grad_(False)
         info['seconds_stage0'] = round(time.time() - t0)
@@ -500,7 +503,7 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
         twin_ds = crops() if cfg.prior else train_ds
         bs = tc.prior_batch_size if cfg.prior else tc.batch_size
         fit_regression(reg, twin_ds, n, bs, tc.prior_lr, seed=tc.seed, progress=progress, device=dev,
-                       state_path=out/'regression_state.safetensors', desc='regression twin')
+                       state_path=out/'regression_state.safetensors', desc='regression twin', loss=tc.prior_loss)
         save_regression(reg, out/'regression.safetensors', dict(info, steps=n, batch_size=bs, seconds=round(time.time() - t4)))
         res['regression'] = str(out/'regression.safetensors')
     return res
