@@ -331,7 +331,7 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
     return fig
 
 def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | None = None):
-    "Bar chart of PSNR and SSIM per method and kind; with `seed_sep` (e.g. ' @') the runs 'row @seed' make one bar, mean ± std."
+    "Bar chart of PSNR and SSIM per method and kind; with `seed_sep` (e.g. ' @') the runs 'row @seed' make one bar, mean ± std (n = seeds)."
     import matplotlib.pyplot as plt
     summ = [r for r in report.summary() if r['kind'] != 'all' and (methods is None or r['method'] in methods)]
     kinds = sorted({r['kind'] for r in summ})
@@ -343,10 +343,12 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
         for j, k in enumerate(kinds):
             v = [np.array([r[metric] for r in groups.get((n, k), [])], dtype=float) for n in names]
             mean = [a.mean() if len(a) else np.nan for a in v]
-            std = [a.std(ddof=1) if len(a) > 1 else 0. for a in v]
+            std = [a.std(ddof=1) if len(a) > 1 else np.nan for a in v]   # one seed: no error bar (not a bar of height 0)
             bars = ax.bar(np.arange(len(names)) + j * w, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
             ax.bar_label(bars, fmt='%.2f' if metric == 'psnr' else '%.3f', fontsize=7, padding=2)
-        ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, names, rotation=20, ha='right', fontsize=8)
+        seeds = {nm: max(len(groups.get((nm, k), [])) for k in kinds) for nm in names}
+        ticks = [f'{nm} (n={seeds[nm]})' for nm in names] if seed_sep else names
+        ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, ticks, rotation=20, ha='right', fontsize=8)
         if seed_sep: ax.set_xlabel(f'mean ± std over seeds (runs named "row{seed_sep}seed")', fontsize=8)
         lo = min(r[metric] for r in summ); hi = max(r[metric] for r in summ)
         ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3, hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper()); ax.legend(fontsize=8)
