@@ -383,8 +383,8 @@ def _add_eval(p):
                    help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
     p.add_argument('--no-model', action='store_true', help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
     p.add_argument('--data', default='auto',
-                   help="auto | tno | synthetic | celsius | celsius:FOLDER | FOLDER | flir:PATH (celsius: temperature maps, "
-                        "adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
+                   help="auto | tno | synthetic | raw16 | celsius | celsius:FOLDER | FOLDER | flir:PATH (raw16: the shared FLIR raw frames, "
+                        "3 degradation draws each; celsius: temperature maps, adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
     p.add_argument('--out', default='results/eval', help='output folder for report.md, summary.csv, report.json, figures')

@@ -22,10 +22,10 @@ from .core import shared_data_dir
 # %% auto #0
 __all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate',
            'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data',
-           'eval_dataset', 'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods', 'seed_groups',
-           'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart', 'benchmark_super_resolve',
-           'run_evaluation', 'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman',
-           'uncertainty_curve']
+           'eval_dataset', 'raw16_frames', 'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods',
+           'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
+           'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness', 'clip_end',
+           'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -187,16 +187,23 @@ def resolve_data(data: str) -> str:
     from realiisr_lite.data import tno_root
     return ('tno' if tno_root() is not None else 'synthetic') if data == 'auto' else data
 
-def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1):
-    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'celsius[:FOLDER]' (temperature maps), a folder, 'flir:PATH'; optional centre crop."
+def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, draws: int = 3):
+    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'raw16' (FLIR raw frames, `draws` degradations each), 'celsius[:FOLDER]', a folder, 'flir:PATH'; optional centre crop."
     from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset
     data = resolve_data(data)
     if data == 'tno': ds = tno_datasets(hr_size=None, seed=seed - 1)[1]
     elif data == 'celsius' or data.startswith('celsius:'): ds = TemperaturePairs(data[8:] or None, seed=seed)
     elif data == 'synthetic': ds = SyntheticIRDataset(12, 256, seed=seed + 20_000, augment=False)
+    elif data == 'raw16':        # another camera, never trained on: few frames, so several degradation draws of each
+        ds = torch.utils.data.ConcatDataset([DegradedIRDataset(raw16_frames(), hr_size=None, seed=seed + d, augment=False)
+                                             for d in range(draws)])
     elif data.startswith('flir:'): ds = PairedIRDataset(data[5:], 'test', hr_size=None)
     else: ds = DegradedIRDataset(data, hr_size=None, seed=seed, augment=False)
     return ds if crop is None else CenterCrop(ds, crop)
+
+def raw16_frames() -> list[Path]:
+    "The shared radiometric FLIR frames as raw 16-bit counts (`wikimedia_cc0/*_raw16.png`); raises when the shared data are absent."
+    return sorted((shared_data_dir(required=True)/'wikimedia_cc0').glob('*_raw16.png'))
 
 def temperature_maps() -> list[Path]:
     "The shared radiometric temperature maps (`wikimedia_cc0/*_temp_c.tif`, float32 °C); raises when the shared data are absent."
