@@ -49,7 +49,8 @@ class TrainConfig:
     fid_steps: int = 0               # stage 3, the fidelity path on the transformer's own tokens (vqvae.fidelity=True)
     fid_lr: float = 1e-3
     fid_decoder: bool = False        # stage 3 also fine-tunes the decoder itself (on the model's own tokens)
-    fid_ssim: float = 0.0            # weight of (1 − SSIM) next to L1 in stage 3
+    fid_ssim: float = 0.0            # weight of (1 − SSIM) next to the pixel loss in stage 3
+    fid_loss: str = 'l1'             # stage 3's pixel loss: 'l1' (default) or 'mse', the loss PSNR measures (notebook 10)
     fid_true_share: float = 0.0      # stage 3: share of samples decoded from the TRUE tokens of HR − prior (notebook 10, the decoder bound)
     pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
     edge_crops: bool = False         # training crops may reach the frame's border (notebook 01, `degraded_crop(edges=True)`; notebook 10)

@@ -336,9 +336,10 @@ def fidelity_weight(seed: int, step: int) -> float:
 def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
                  progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                  decode: str | None = None, stop_after: int | None = None) -> list[dict]:
-    "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 [+ SSIM] loss."
+    "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 or MSE [+ SSIM] loss."
     tc = model.config.train
     steps = tc.fid_steps if steps is None else steps
+    if tc.fid_loss not in ('l1', 'mse'): raise ValueError(f"train.fid_loss must be 'l1' or 'mse', got {tc.fid_loss!r}")
     fid = model.vqvae.fidelity
     if fid is None: raise ValueError("this configuration has no fidelity path (set vqvae.fidelity=True)")
     dev = torch.device(device) if device else pick_device()
@@ -370,15 +371,15 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
                 f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
-        loss = F.l1_loss(sr, hr_b.float())
+        loss = (F.mse_loss if tc.fid_loss == 'mse' else F.l1_loss)(sr, hr_b.float())
         if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0, quantize=False).float().mean())
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
+        rec = dict(step=step + 1, **{tc.fid_loss: round(loss.item(), 6)}, w=round(w, 3), seconds=round(time.time() - t0, 2))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
             rec.update({f'val_{k}': round(v, 4) for k, v in validate(model, val_ds).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
-        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'val_psnr') if k in rec}, refresh=False)
+        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'mse', 'val_psnr') if k in rec}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist), keys=_fid_keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
