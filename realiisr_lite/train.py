@@ -326,6 +326,8 @@ def micro_data(seed: int = 0):
     return SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8), SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False)
 
 # %% ../nbs/09_train.ipynb #89abfb16
+_PIXEL_LOSSES = dict(l1=F.l1_loss, mse=F.mse_loss)      # by name: stage 0 and the twin (`prior_loss`), stage 3 (`fid_loss`)
+
 def _fid_keys(k: str) -> bool: return k.startswith(('vqvae.fidelity.', 'vqvae.decoder.'))
 
 def fidelity_weight(seed: int, step: int) -> float:
@@ -339,7 +341,7 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
     "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 or MSE [+ SSIM] loss."
     tc = model.config.train
     steps = tc.fid_steps if steps is None else steps
-    if tc.fid_loss not in ('l1', 'mse'): raise ValueError(f"train.fid_loss must be 'l1' or 'mse', got {tc.fid_loss!r}")
+    if tc.fid_loss not in _PIXEL_LOSSES: raise ValueError(f"train.fid_loss must be 'l1' or 'mse', got {tc.fid_loss!r}")
     fid = model.vqvae.fidelity
     if fid is None: raise ValueError("this configuration has no fidelity path (set vqvae.fidelity=True)")
     dev = torch.device(device) if device else pick_device()
@@ -371,7 +373,7 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
                 f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
-        loss = (F.mse_loss if tc.fid_loss == 'mse' else F.l1_loss)(sr, hr_b.float())
+        loss = _PIXEL_LOSSES[tc.fid_loss](sr, hr_b.float())
         if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0, quantize=False).float().mean())
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
@@ -393,8 +395,7 @@ def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int =
                    progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression',
                    loss: str = 'l1') -> list[dict]:
     "Train a regression CNN with L1 (or `loss='mse'`) on step-seeded batches; resumes exactly from `state_path` if it exists."
-    losses = dict(l1=F.l1_loss, mse=F.mse_loss)
-    if loss not in losses: raise ValueError(f"loss must be one of {sorted(losses)}, got {loss!r}")
+    if loss not in _PIXEL_LOSSES: raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)}, got {loss!r}")
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -407,7 +408,7 @@ def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int =
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, initial=start, desc=desc)
     for step, b in zip(range(start, steps), step_loader(train_ds, batch_size, seed, start, steps, device=dev)):
-        value = losses[loss](model(b['lr'].to(dev)), b['hr'].to(dev))
+        value = _PIXEL_LOSSES[loss](model(b['lr'].to(dev)), b['hr'].to(dev))
         opt.zero_grad(set_to_none=True); value.backward(); opt.step(); sched.step()
         hist.append({'step': step + 1, loss: round(value.item(), 6)})
         if bar is not None: bar.update(1); bar.set_postfix({loss: f'{value.item():.4f}'}, refresh=False)
