@@ -24,8 +24,8 @@ __all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'OUT_BITS', 'DEGRADATION_KINDS', 'RAD
            'smooth_field', 'sensor_noise', 'sample_degradation', 'blurred_lr', 'agc_params', 'frame_agc_params',
            'agc_affine', 'apply_degradation', 'degrade', 'fit_gain_offset', 'radiometric_gain', 'planck_counts',
            'ThermalSceneSynth', 'degraded_crop', 'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of',
-           'tno_root', 'tno_split', 'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset', 'find_paired_root',
-           'PairedIRDataset', 'DatasetUnavailableError', 'download_flir_iisr']
+           'tno_root', 'tno_split', 'downscale_frame', 'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset',
+           'find_paired_root', 'PairedIRDataset', 'DatasetUnavailableError', 'download_flir_iisr']
 
 # %% ../nbs/01_data.ipynb #99a5f7b2
 class ThermalImageError(ValueError):
@@ -670,11 +670,19 @@ def tno_split(root=None, n_test_scenes: int = 12, seed: int = 0) -> tuple[list[P
     return train, test
 
 # %% ../nbs/01_data.ipynb #62994443
+def downscale_frame(frame_1HW, factor: float) -> torch.Tensor:
+    "A frame (1, H, W) area-averaged to round(factor·H) × round(factor·W) pixels, 0 < factor < 1: the same scene seen from farther away."
+    if not 0 < factor < 1: raise ValueError(f"a frame scale must lie strictly between 0 and 1, got {factor!r}")
+    H, W = frame_1HW.shape[-2:]
+    h, w = max(1, round(factor * H)), max(1, round(factor * W))
+    x_11hw = F.interpolate(frame_1HW.reshape(1, 1, H, W).float(), size=(h, w), mode='area')
+    return x_11hw.reshape(*frame_1HW.shape[:-2], h, w)
+
 class DegradedIRDataset(Dataset):
-    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade` (crops: frames alike or ∝ area); deterministic by index."
+    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade` (crops: frames alike or ∝ area, optionally from downscaled copies too); deterministic by index."
     def __init__(self, source, hr_size: int | None = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  length: int | None = None, severity: str = 'default', augment: bool = True, normalize='auto',
-                 trim: int = 0, radiometry: str = 'agc', edges: bool = False, weighting: str = 'frame'):
+                 trim: int = 0, radiometry: str = 'agc', edges: bool = False, weighting: str = 'frame', frame_scales=()):
         paths = list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
         if not paths: raise ValueError(f"no images found in {source}")
         if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
@@ -683,11 +691,20 @@ class DegradedIRDataset(Dataset):
         self.severity, self.augment, self.radiometry, self.edges = severity, augment, radiometry, edges
         self.frames = [load_thermal(p, normalize=normalize)[0] for p in paths]
         if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]   # drop frame borders / burned-in lines
-        area = np.array([f.shape[-2] * f.shape[-1] for f in self.frames], dtype=np.float64)
-        self.weighting, self.frame_p = weighting, area / area.sum() if weighting == 'area' else None   # crops: frame j with p ∝ its area
         if hr_size is not None:
             small = [str(p) for p, f in zip(paths, self.frames) if min(f.shape[-2:]) < hr_size]
             if small: raise ValueError(f"{len(small)} images are smaller than hr_size={hr_size}, e.g. {small[0]}")
+        self.frame_scales = tuple(float(f) for f in (frame_scales or ()))
+        bad = [f for f in self.frame_scales if not 0 < f < 1]
+        if bad: raise ValueError(f"frame_scales must lie strictly between 0 and 1 (downscaled copies), got {bad}")
+        self.frame_scale = [1.0] * len(self.frames)                # the scale of each frame (1: as loaded)
+        if self.frame_scales and hr_size is not None:              # more scenes for crops: every frame again, seen from farther away
+            extra = [(p, downscale_frame(f, s), s) for s in self.frame_scales for p, f in zip(paths, self.frames)]
+            extra = [e for e in extra if min(e[1].shape[-2:]) >= hr_size]          # copies smaller than a crop are left out
+            self.paths, self.frames = paths + [e[0] for e in extra], self.frames + [e[1] for e in extra]
+            self.frame_scale += [e[2] for e in extra]
+        area = np.array([f.shape[-2] * f.shape[-1] for f in self.frames], dtype=np.float64)
+        self.weighting, self.frame_p = weighting, area / area.sum() if weighting == 'area' else None   # crops: frame j with p ∝ its area
         self.length = length or (len(paths) * len(self.kinds) if hr_size is None else 100 * len(paths))
 
     def __len__(self): return self.length
@@ -706,7 +723,7 @@ class DegradedIRDataset(Dataset):
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
         lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
                                      radiometry=self.radiometry, edges=self.edges)
-        return lr, hr, dict(meta, path=str(self.paths[j]))
+        return lr, hr, dict(meta, path=str(self.paths[j]), frame_scale=self.frame_scale[j])
 
     def __getitem__(self, i):
         lr, hr, meta = self.item(i)

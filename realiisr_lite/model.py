@@ -56,6 +56,7 @@ class TrainConfig:
     edge_crops: bool = False         # training crops may reach the frame's border (notebook 01, `degraded_crop(edges=True)`; notebook 10)
     black_clip: tuple | None = None  # (lo, hi) %: synthetic scenes clip a share of cold sky to black drawn from U(lo, hi) (notebooks 01, 10)
     area_crops: bool = False         # training crops pick a frame with probability ∝ its area (notebook 01, `weighting='area'`; notebook 10)
+    frame_scales: tuple = ()         # real training frames also as downscaled copies, e.g. (0.5, 0.7): more scenes (notebook 01; notebook 10)
     seed: int = 0
 
 @dataclass

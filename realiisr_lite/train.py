@@ -32,15 +32,16 @@ __all__ = ['make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_i
 # %% ../nbs/09_train.ipynb #0e96f948
 def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
                   pool_hr_size: int | None = None, edges: bool = False, black_clip: tuple | None = None,
-                  area: bool = False):
+                  area: bool = False, frame_scales=()):
     "(train, validation) LR/HR datasets for a data spec: 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, or 'flir:PATH'."
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
-        src, val = make_datasets(data, ph, scale, seed, n_val, edges=edges, black_clip=black_clip, area=area)
+        src, val = make_datasets(data, ph, scale, seed, n_val, edges=edges, black_clip=black_clip, area=area, frame_scales=frame_scales)
         spec = data if data in ('synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
         if spec == 'auto': spec = 'tno+synthetic' if tno_root() is not None else 'synthetic'
         spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
-        extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '') + ('-area' if area else '')
+        extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '') + ('-area' if area else '') + \
+                (f"-scales{'x'.join(f'{float(f):g}' for f in frame_scales)}" if frame_scales else '')
         return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc{extra}', crop=hr_size if hr_size < ph else None, scale=scale,
                         seed=seed), val
     syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size),
@@ -51,7 +52,7 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
         if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
         train = DegradedIRDataset(tr, hr_size, scale, seed=seed, length=150_000, trim=TNO_TRIM, edges=edges,
-                                  weighting='area' if area else 'frame')       # crops: frames alike or ∝ area (notebook 01)
+                                  weighting='area' if area else 'frame', frame_scales=frame_scales)   # crops: frames alike or ∝ area, copies (nb 01)
         val = DegradedIRDataset(te, hr_size, scale, seed=seed + 10_000, length=n_val, trim=TNO_TRIM, augment=False)
         if data == 'tno+synthetic': train = ConcatDataset([train, syn(50_000, seed + 1)])
         return train, val
@@ -63,7 +64,7 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
     if len(paths) < 2: raise ValueError(f"need at least 2 images in {data}, found {len(paths)}")
     n_val_files = max(1, len(paths) // 10)
     return (DegradedIRDataset(paths[n_val_files:], hr_size, scale, seed=seed, length=100 * len(paths), edges=edges,
-                              weighting='area' if area else 'frame'),
+                              weighting='area' if area else 'frame', frame_scales=frame_scales),
             DegradedIRDataset(paths[:n_val_files], hr_size, scale, seed=seed + 10_000, length=n_val, augment=False))
 
 def hr_crops_for(dataset, hr_size: int, seed: int = 0):
@@ -439,6 +440,10 @@ def twin_steps(cfg: RealIISRConfig) -> int:
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
+def _scales(v) -> tuple:
+    "`train.frame_scales` as a tuple of floats: () for none; one number (from `--set train.frame_scales=0.5`) or several."
+    return () if v in (None, (), [], 0) else tuple(float(f) for f in (v if isinstance(v, (tuple, list)) else (v,)))
+
 def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', vqvae=None, resume: bool = True,
           regression: bool = False, progress: bool = True, val_every: int = 250, ckpt_every: int = 250,
           command: str | None = None, device=None) -> dict:
@@ -448,7 +453,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     rank, world, dev = setup_distributed()
     dev = torch.device(device) if device else dev
     out.mkdir(parents=True, exist_ok=True)
-    kw = dict(edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops)   # the training data (notebook 01: edge crops, black sky, area)
+    kw = dict(edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops,   # the training data (notebook 01: edge crops, black sky,
+              frame_scales=_scales(tc.frame_scales))                              # area, downscaled copies)
     train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool, **kw)
     crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size, **kw)[0]
     info = dict(command=command or ' '.join(sys.argv), data=data, seed=tc.seed, commit=git_commit(), world_size=world,

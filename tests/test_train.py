@@ -118,3 +118,30 @@ def test_area_crops_reach_the_training_set_only(tmp_path, monkeypatch):
     pool, _ = make_datasets(str(folder), 16, 4, seed=2, pool=4, area=True)
     assert pool.path.name.endswith('-agc-area-n4.safetensors'), pool.path.name
     assert get_config('tiny', {'train.area_crops': 'true'}).train.area_crops is True and get_config('tiny').train.area_crops is False
+
+
+def test_frame_scales_reach_the_training_set_only(tmp_path, monkeypatch):
+    "train.frame_scales: training frames get downscaled copies (the block mean at 1/2); validation and the default do not; pools are keyed on it."
+    from PIL import Image
+    import torch.nn.functional as F
+    from realiisr_lite.train import make_datasets, _scales
+    from realiisr_lite.model import get_config
+    monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
+    folder = tmp_path/'frames'; folder.mkdir()
+    for name, (h, w) in (('a.png', (32, 32)), ('b.png', (64, 96)), ('c.png', (28, 32))):      # a: validation (first 10 %, at least 1)
+        Image.fromarray((np.random.default_rng(2).random((h, w)) * 255).astype(np.uint8)).save(folder/name)
+    tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
+    tr1, va1 = make_datasets(str(folder), 16, 4, seed=2, frame_scales=(0.5,))
+    shapes = [tuple(f.shape[-2:]) for f in tr1.frames]
+    assert shapes == [(64, 96), (28, 32), (32, 48)], shapes            # c at 1/2 (14 × 16) is under the 16-px crop: left out
+    assert tr1.frame_scale == [1.0, 1.0, 0.5] and tr0.frame_scale == [1.0, 1.0] and len(va1.frames) == len(va0.frames) == 1
+    assert torch.allclose(tr1.frames[2], F.avg_pool2d(tr1.frames[0][None], 2)[0], atol=1e-6)
+    for i in range(3): assert torch.equal(va0[i]['lr'], va1[i]['lr']) and torch.equal(va0[i]['hr'], va1[i]['hr'])
+    from realiisr_lite.data import DegradedIRDataset
+    many = DegradedIRDataset([folder/'b.png', folder/'c.png'], 16, 4, seed=2, length=900, frame_scales=(0.5,))
+    picks = [many.item(i)[2]['frame_scale'] for i in range(900)]               # 1 of 3 frames: a third of the crops (σ ≈ 0.016)
+    assert abs(np.mean([p == 0.5 for p in picks]) - 1 / 3) < 0.06, np.mean([p == 0.5 for p in picks])
+    pool, _ = make_datasets(str(folder), 16, 4, seed=2, pool=4, frame_scales=(0.5, 0.7))
+    assert pool.path.name.endswith('-agc-scales0.5x0.7-n4.safetensors'), pool.path.name
+    assert get_config('tiny', {'train.frame_scales': '0.5,0.7'}).train.frame_scales == (0.5, 0.7)
+    assert _scales(get_config('tiny').train.frame_scales) == () and _scales(0.5) == (0.5,) and _scales([0.5, 0.7]) == (0.5, 0.7)
