@@ -440,10 +440,6 @@ def twin_steps(cfg: RealIISRConfig) -> int:
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
-def _scales(v) -> tuple:
-    "`train.frame_scales` as a tuple of floats: () for none; one number (from `--set train.frame_scales=0.5`) or several."
-    return () if v in (None, (), [], 0) else tuple(float(f) for f in (v if isinstance(v, (tuple, list)) else (v,)))
-
 def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', vqvae=None, resume: bool = True,
           regression: bool = False, progress: bool = True, val_every: int = 250, ckpt_every: int = 250,
           command: str | None = None, device=None) -> dict:
@@ -454,7 +450,7 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     dev = torch.device(device) if device else dev
     out.mkdir(parents=True, exist_ok=True)
     kw = dict(edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops,   # the training data (notebook 01: edge crops, black sky,
-              frame_scales=_scales(tc.frame_scales))                              # area, downscaled copies)
+              frame_scales=tc.frame_scales)                                       # area, downscaled copies)
     train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool, **kw)
     crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size, **kw)[0]
     info = dict(command=command or ' '.join(sys.argv), data=data, seed=tc.seed, commit=git_commit(), world_size=world,

@@ -99,15 +99,20 @@ def test_data_options_reach_the_training_set_only(tmp_path, monkeypatch):
     assert get_config('tiny').train.edge_crops is False and get_config('tiny').train.black_clip is None   # the bundled run's data
 
 
+def _random_frames(folder, sizes, seed: int):
+    "Write 8-bit random-noise PNG frames {name: (h, w)} into folder (made here); return it. The first (sorted) becomes validation."
+    from PIL import Image
+    folder.mkdir()
+    for name, (h, w) in sizes:
+        Image.fromarray((np.random.default_rng(seed).random((h, w)) * 255).astype(np.uint8)).save(folder/name)
+    return folder
+
 def test_area_crops_reach_the_training_set_only(tmp_path, monkeypatch):
     "train.area_crops: training crops pick frames in proportion to their area; validation and the default do not; pools are keyed on it."
-    from PIL import Image
     from realiisr_lite.train import make_datasets
     from realiisr_lite.model import get_config
     monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
-    folder = tmp_path/'frames'; folder.mkdir()
-    for name, (h, w) in (('a.png', (32, 32)), ('b.png', (32, 96)), ('c.png', (64, 32))):      # a: validation (first 10 %, at least 1)
-        Image.fromarray((np.random.default_rng(1).random((h, w)) * 255).astype(np.uint8)).save(folder/name)
+    folder = _random_frames(tmp_path/'frames', (('a.png', (32, 32)), ('b.png', (32, 96)), ('c.png', (64, 32))), 1)   # a: validation
     tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
     tr1, va1 = make_datasets(str(folder), 16, 4, seed=2, area=True)
     assert tr0.frame_p is None and va0.frame_p is None and va1.frame_p is None
@@ -122,14 +127,11 @@ def test_area_crops_reach_the_training_set_only(tmp_path, monkeypatch):
 
 def test_frame_scales_reach_the_training_set_only(tmp_path, monkeypatch):
     "train.frame_scales: training frames get downscaled copies (the block mean at 1/2); validation and the default do not; pools are keyed on it."
-    from PIL import Image
     import torch.nn.functional as F
-    from realiisr_lite.train import make_datasets, _scales
+    from realiisr_lite.train import make_datasets
     from realiisr_lite.model import get_config
     monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
-    folder = tmp_path/'frames'; folder.mkdir()
-    for name, (h, w) in (('a.png', (32, 32)), ('b.png', (64, 96)), ('c.png', (28, 32))):      # a: validation (first 10 %, at least 1)
-        Image.fromarray((np.random.default_rng(2).random((h, w)) * 255).astype(np.uint8)).save(folder/name)
+    folder = _random_frames(tmp_path/'frames', (('a.png', (32, 32)), ('b.png', (64, 96)), ('c.png', (28, 32))), 2)   # a: validation
     tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
     tr1, va1 = make_datasets(str(folder), 16, 4, seed=2, frame_scales=(0.5,))
     shapes = [tuple(f.shape[-2:]) for f in tr1.frames]
@@ -144,4 +146,4 @@ def test_frame_scales_reach_the_training_set_only(tmp_path, monkeypatch):
     pool, _ = make_datasets(str(folder), 16, 4, seed=2, pool=4, frame_scales=(0.5, 0.7))
     assert pool.path.name.endswith('-agc-scales0.5x0.7-n4.safetensors'), pool.path.name
     assert get_config('tiny', {'train.frame_scales': '0.5,0.7'}).train.frame_scales == (0.5, 0.7)
-    assert _scales(get_config('tiny').train.frame_scales) == () and _scales(0.5) == (0.5,) and _scales([0.5, 0.7]) == (0.5, 0.7)
+    assert get_config('tiny', {'train.frame_scales': '0.5'}).train.frame_scales == (0.5,) and get_config('tiny').train.frame_scales == ()
