@@ -24,7 +24,7 @@ from .core import (THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, ge
                                 plot_line_profile)
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 output_bits, save_like_input, save_thermal)
-from .metrics import bicubic_upscale, psnr, ssim
+from .metrics import bicubic_upscale, psnr, ssim, iqa_metric
 from .model import InputImageError, load_pretrained, super_resolve, UNCERTAINTY_MEASURES, UNCERTAINTY_UNITS, uncertainty_reference
 from .cli import has_fidelity_path, sr_provenance
 
@@ -261,8 +261,9 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
     if hr is not None:
+        lp = iqa_metric('lpips')                 # LPIPS-alex (notebook 02), or a 'not available: …' text without its weights
         for name, im in (('bicubic', bic), ('Real-IISR', sr)):
-            metrics[name] = dict(psnr=psnr(im, hr).item(), ssim=ssim(im, hr).item())
+            metrics[name] = dict(psnr=psnr(im, hr).item(), ssim=ssim(im, hr).item(), lpips=lp if isinstance(lp, str) else lp(im, hr).item())
     units = value_units(meta)                  # None: an 8-bit picture, shown in [0, 1] grey levels
     view = dict(units=units, value_range=tuple(map(float, meta['norm_range'])) if units else (0., 1.),
                 hr_view=hr, hr_range=(0., 1.))
@@ -375,7 +376,7 @@ def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     return out
 
 def summary_markdown(res: dict) -> str:
-    "Sizes, settings, timing, uncertainty and (with an HR reference) PSNR/SSIM, as Markdown."
+    "Sizes, settings, timing, uncertainty and (with an HR reference) PSNR/SSIM/LPIPS, as Markdown."
     (h, w), (H, W), meta = res['lr'].shape[-2:], res['sr'].shape[-2:], res['meta']
     out = res.get('out_kind', res['bit_depth'])
     written = (f"float32 TIFF in {res.get('units') or 'its units'}" if out == 'float' else
@@ -394,9 +395,12 @@ def summary_markdown(res: dict) -> str:
              f"({res.get('tta_views', 4)} views)" if measure == 'tta' else
              f"(a uniform guess among the {round(math.exp(res['log_k']))} codes: {res['uncertainty_uniform']:.2f})")
     if res['metrics']:
-        s += "\n\n| vs. HR reference | PSNR (dB) | SSIM |\n|---|---|---|\n" + "\n".join(
-            f"| {k} | {v['psnr']:.2f} | {v['ssim']:.3f} |" for k, v in res['metrics'].items())
-    else: s += "\n\nAdd an HR reference (4× the size) to see PSNR and SSIM."
+        lp = lambda v: 'n/a' if isinstance(v.get('lpips'), str) else f"{v['lpips']:.3f}"
+        s += "\n\n| vs. HR reference | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ |\n|---|---|---|---|\n" + "\n".join(
+            f"| {k} | {v['psnr']:.2f} | {v['ssim']:.3f} | {lp(v)} |" for k, v in res['metrics'].items())
+        why = next((v['lpips'] for v in res['metrics'].values() if isinstance(v.get('lpips'), str)), None)
+        if why: s += f"\n\nLPIPS {why}"
+    else: s += "\n\nAdd an HR reference (4× the size) to see PSNR, SSIM and LPIPS."
     return s
 
 # %% ../nbs/11_demo.ipynb #a7c3e1d0
@@ -569,7 +573,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
 
     def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode=own['mode'], seed=0,
             adain=own['adain'], overlap=ov_u['value'], row=128, fidelity=own['fidelity'], progress=gr.Progress()):
-        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM); returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values in the input's units."
+        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM/LPIPS); returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values in the input's units."
         _prune(work)
         try:
             res = process(lr_file, ref_file, resolve_model(model, registry, device), cmap, mode, seed, adain, overlap, row,
@@ -603,7 +607,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                     preview = gr.Image(label='your image', interactive=False, height=160, elem_id='lr-preview',
                                        show_label=True, format='png', buttons=[])
                     info = gr.Markdown(elem_id='lr-info')
-                ref_file = File(label='2. HR reference (optional, 4× the size): adds PSNR / SSIM',
+                ref_file = File(label='2. HR reference (optional, 4× the size): adds PSNR / SSIM / LPIPS',
                                 elem_id='ref-upload', file_types=list(IMAGE_SUFFIXES), height=160)
                 run_btn = gr.Button('Super-resolve ×4', variant='primary', elem_id='run-button')
                 if ex:

@@ -58,8 +58,10 @@ def info() -> dict:
              shared_data=str(shared_data_dir() or 'not found (set REALIISR_SHARED_DATA)'), cache=str(cache_dir()),
              torch_hub=torch.hub.get_dir())
     try:
-        from realiisr_lite.metrics import IQA_WEIGHTS, iqa_weights_missing
-        for m in IQA_WEIGHTS: d[f'weights_{m}'] = 'present' if not iqa_weights_missing(m) else 'missing: ' + ', '.join(iqa_weights_missing(m))
+        from realiisr_lite.metrics import IQA_WEIGHTS, PERCEPTUAL_METRICS, iqa_weights_missing, weights_dirs
+        d['weights_dirs'] = ', '.join(map(str, weights_dirs())) or 'none (set REALIISR_WEIGHTS or put them at ../shared/weights)'
+        for m in [*PERCEPTUAL_METRICS, *IQA_WEIGHTS]:
+            d[f'weights_{m}'] = 'present' if not iqa_weights_missing(m) else 'missing: ' + ', '.join(iqa_weights_missing(m))
     except ImportError: pass
     return d
 
@@ -393,6 +395,8 @@ def _add_eval(p):
     p.add_argument('--fidelity', default=None, help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
     p.add_argument('--neutral', action='store_true', help="also evaluate each model with neutral tokens (what the generated tokens add)")
     p.add_argument('--fit-gain-offset', action='store_true', help="also report PSNR after a per-image least-squares gain/offset fit")
+    p.add_argument('--peer', choices=('auto', 'realesrgan', 'none'), default='auto',
+                   help="the Real-ESRGAN realesr-general-x4v3 baseline row (auto: when its weights resolve; realesrgan: required)")
     p.add_argument('--device', help='cpu, cuda, mps')
 
 def _run_eval(a):
@@ -421,8 +425,12 @@ def _run_eval(a):
     if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
     rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids,
                          neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain_correction=False if a.no_adain else None,
-                         command='realiisr-lite ' + shlex.join(a.argv))
-    print(rep); print(f"report: {Path(a.out)/'report.md'} (also summary.csv, report.json, qualitative.png, chart.png)")
+                         command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True, 'none': False}[a.peer])
+    print(rep)
+    missing = {c: v for c, v in rep.notes.items() if isinstance(v, str) and v.startswith('not available')}
+    if missing: print(f"perceptual metrics not available: {'; '.join(f'{c}: {v[15:]}' for c, v in missing.items())}")
+    figs = 'qualitative.png, chart.png' + (', perception_distortion.png' if 'lpips' not in missing else '')
+    print(f"report: {Path(a.out)/'report.md'} (also summary.csv, report.json, {figs})")
 
 # %% ../nbs/12_cli.ipynb #cade36c3
 def _add_demo(p):

@@ -18,13 +18,14 @@ from .core import as_batch, as_image_2d, shared_data_dir
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'OUT_BITS', 'DEGRADATION_KINDS', 'RADIOMETRY', 'SEVERITIES', 'AGC_RANGES',
-           'SCENE_CATEGORIES', 'TNO_TRIM', 'FLIR_IISR_SPLIT', 'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal',
-           'denormalize', 'save_thermal', 'output_bits', 'encode_like_input', 'write_thermal_file', 'save_like_input',
-           'read_description', 'disc_psf', 'motion_psf', 'apply_psf', 'area_downsample', 'subpixel_shift',
-           'smooth_field', 'sensor_noise', 'sample_degradation', 'blurred_lr', 'agc_params', 'frame_agc_params',
-           'agc_affine', 'apply_degradation', 'degrade', 'fit_gain_offset', 'radiometric_gain', 'planck_counts',
-           'ThermalSceneSynth', 'degraded_crop', 'SceneCache', 'SyntheticIRDataset', 'list_images', 'scene_of',
-           'tno_root', 'tno_split', 'downscale_frame', 'DegradedIRDataset', 'tno_datasets', 'ThermalCropDataset',
+           'SCENE_CATEGORIES', 'TNO_TRIM', 'HIT_UAV_TEST_FROM', 'HIT_UAV_TRAIN_BELOW', 'FLIR_IISR_SPLIT',
+           'FLIR_IISR_REPO', 'ThermalImageError', 'load_thermal', 'denormalize', 'save_thermal', 'output_bits',
+           'encode_like_input', 'write_thermal_file', 'save_like_input', 'read_description', 'disc_psf', 'motion_psf',
+           'apply_psf', 'area_downsample', 'subpixel_shift', 'smooth_field', 'sensor_noise', 'sample_degradation',
+           'blurred_lr', 'agc_params', 'frame_agc_params', 'agc_affine', 'apply_degradation', 'degrade',
+           'fit_gain_offset', 'radiometric_gain', 'planck_counts', 'ThermalSceneSynth', 'degraded_crop', 'SceneCache',
+           'SyntheticIRDataset', 'list_images', 'scene_of', 'tno_root', 'tno_split', 'downscale_frame',
+           'DegradedIRDataset', 'tno_datasets', 'hit_uav_root', 'hit_uav_split', 'ThermalCropDataset',
            'find_paired_root', 'PairedIRDataset', 'DatasetUnavailableError', 'download_flir_iisr']
 
 # %% ../nbs/01_data.ipynb #99a5f7b2
@@ -739,6 +740,24 @@ def tno_datasets(hr_size: int | None = 64, scale: int = 4, seed: int = 0, length
     train = DegradedIRDataset(train_paths, hr_size=hr_size, scale=scale, seed=seed, length=length, trim=TNO_TRIM, **kwargs)
     test = DegradedIRDataset(test_paths, hr_size=None, scale=scale, seed=seed + 1, augment=False, trim=TNO_TRIM, **kwargs)
     return train, test
+
+# %% ../nbs/01_data.ipynb #c92c634a
+HIT_UAV_TEST_FROM, HIT_UAV_TRAIN_BELOW = 9000, 8800    # frame-id ranges of the HIT-UAV split (a gap keeps neighbours apart)
+
+def hit_uav_root(required: bool = False) -> Path | None:
+    "The HIT-UAV folder in the shared data, or None (raises if `required`)."
+    sd = shared_data_dir(required=required)
+    p = sd/'hit_uav' if sd else None
+    if p is not None and p.is_dir(): return p
+    if required: raise FileNotFoundError(f"HIT-UAV frames not found under {sd}")
+    return None
+
+def hit_uav_split(root=None) -> tuple[list[Path], list[Path]]:
+    "(train, test) HIT-UAV frame lists split by frame-id range: ids below 8,800 train, 9,000 and above test."
+    root = Path(root) if root else hit_uav_root(required=True)
+    frame_id = lambda p: int(p.stem.split('_')[-1])
+    paths = list_images(root)
+    return [p for p in paths if frame_id(p) < HIT_UAV_TRAIN_BELOW], [p for p in paths if frame_id(p) >= HIT_UAV_TEST_FROM]
 
 # %% ../nbs/01_data.ipynb #d1384bc3
 class ThermalCropDataset(Dataset):

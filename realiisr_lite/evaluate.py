@@ -14,18 +14,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import as_batch
-from .metrics import psnr, ssim, ssim_terms, bicubic_upscale, iqa_metric, MetricTable, NotAvailable
+from .metrics import (psnr, ssim, ssim_terms, bicubic_upscale, iqa_metric, MetricTable, NotAvailable, RealESRGANPeer,
+                                   WeightsNotFound)
 from .losses import TOC_NEIGHBOURS, _pair_slices
 from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset, DEGRADATION_KINDS
 from .core import shared_data_dir
 
 # %% auto #0
-__all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'SSIM_BINS', 'order_violation_rate',
-           'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate', 'resolve_data',
-           'eval_dataset', 'raw16_frames', 'temperature_maps', 'TemperaturePairs', 'CenterCrop', 'sr_methods',
-           'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
-           'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness', 'clip_end',
-           'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
+__all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE', 'PEER_NAME', 'PAPER_LPIPS', 'SSIM_BINS',
+           'order_violation_rate', 'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate',
+           'resolve_data', 'eval_dataset', 'raw16_frames', 'temperature_maps', 'TemperaturePairs', 'CenterCrop',
+           'sr_methods', 'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
+           'perception_distortion_figure', 'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness',
+           'clip_end', 'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -76,7 +77,8 @@ def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, borde
 
 # %% ../nbs/10_eval.ipynb #e40053e2
 HOTSPOT_KEEP_PX = 8.     # `hotspot_kept`: SR's hottest position within half the 15-px window of one of HR's (near-)tied hottest
-TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_kept', 'hotspot_int', 'lpips', 'musiq', 'maniqa')
+TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'lpips', 'dists', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_kept', 'hotspot_int',
+                 'musiq', 'maniqa')
 CELSIUS_TABLE = ('psnr', 'psnr_fit', 'ssim') + CELSIUS_COLUMNS
 
 class EvalReport:
@@ -117,7 +119,7 @@ class EvalReport:
                     if c not in self.rows[0]: continue
                     v = r.get(c, '')
                     cells.append(('n/a' if v.startswith('not available') else v) if isinstance(v, str) else
-                                 f'{v:.2f}' if c in ('psnr', 'psnr_fit') else f'{v:.4f}' if c in ('ssim', 'lpips', 'order_violation', 'hotspot_int')
+                                 f'{v:.2f}' if c in ('psnr', 'psnr_fit') else f'{v:.4f}' if c in ('ssim', 'lpips', 'dists', 'order_violation', 'hotspot_int')
                                  else f'{v:.3f}' if c == 'sharpness' else f'{v:.2f}')
             lines.append(cells)
         if fmt == 'markdown':
@@ -138,7 +140,7 @@ class EvalReport:
 
     def __repr__(self): return (self.title + '\n' if self.title else '') + self.table(fmt='text')
 
-def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'musiq', 'maniqa'), pyiqa_check: bool = True,
+def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'dists', 'musiq', 'maniqa'), pyiqa_check: bool = True,
              max_items: int | None = None, title: str = '', progress: bool = False, gain_offset_fit: bool = False) -> EvalReport:
     "Evaluate SR methods {name: fn(lr)->sr} on {'lr','hr','kind'[,'norm_range']} items (optionally PSNR after a gain/offset fit; °C errors)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
@@ -236,11 +238,17 @@ class CenterCrop(torch.utils.data.Dataset):
         it['lr'], it['hr'] = it['lr'][..., y:y + hs, x:x + hs], it['hr'][..., y * s:(y + hs) * s, x * s:(x + hs) * s]
         return it
 
+PEER_NAME = 'Real-ESRGAN (peer)'
+
 def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, fidelities=None,
-               neutral: bool = False, **sr_kwargs) -> dict:
-    "Rows for `evaluate`: bicubic, the regression twin, RealIISR folders {name: path or model} per decoding / fidelity w / neutral tokens."
+               neutral: bool = False, peer: bool | None = None, **sr_kwargs) -> dict:
+    "Rows for `evaluate`: bicubic, the Real-ESRGAN peer (None: when its weights resolve), the regression twin, RealIISR folders per decoding / w / neutral tokens."
     from realiisr_lite.model import RealIISR
     out = {'bicubic': bicubic_upscale} if bicubic else {}
+    if peer or peer is None:
+        try: out[PEER_NAME] = RealESRGANPeer().to(device).super_resolve
+        except WeightsNotFound:
+            if peer: raise
     if regression is not None:
         from realiisr_lite.train import load_regression
         regs = regression if isinstance(regression, dict) else {'regression twin': regression}
@@ -364,6 +372,48 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
     if path: fig.savefig(path, dpi=110)
     return fig
 
+
+PAPER_LPIPS = dict(defocus=0.1340, motion=0.1615)   # the paper's Real-IISR on FLIR-IISR (real camera pairs; LPIPS only, another dataset)
+
+def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus', 'motion'), seed_sep: str | None = ' @',
+                                 reference: dict | None = PAPER_LPIPS):
+    "The perception–distortion plane (Blau & Michaeli 2018): PSNR against LPIPS per method and kind; a knob's settings (w, T) joined by a line."
+    import re
+    import matplotlib.pyplot as plt
+    summ = [r for r in report.summary() if r['kind'] in kinds and isinstance(r.get('lpips'), float)]
+    kinds = [k for k in kinds if any(r['kind'] == k for r in summ)]
+    groups = seed_groups(summ, kinds, seed_sep) if seed_sep else {(r['method'], r['kind']): [r] for r in summ}
+    names = list(dict.fromkeys(n for n, _ in groups))
+    base = lambda n: re.sub(r' \((w|T|fidelity)=[^)]*\)$', '', n)    # 'model (w=0.5)' -> 'model': one curve per model
+    colours = {b: f'C{i}' for i, b in enumerate(dict.fromkeys(base(n) for n in names))}
+    fig, axs = plt.subplots(1, len(kinds), figsize=(6.2 * len(kinds), 4.8), squeeze=False)
+    for ax, k in zip(axs[0], kinds):
+        pts = {n: np.array([[r['psnr'], r['lpips']] for r in groups[(n, k)]]) for n in names if (n, k) in groups}
+        for b in colours:
+            curve = [(n, v.mean(0)) for n, v in pts.items() if base(n) == b]
+            if len(curve) > 1: ax.plot([c[1][0] for c in curve], [c[1][1] for c in curve], '-', color=colours[b], alpha=0.5, lw=1)
+        for i, (n, v) in enumerate(pts.items()):
+            m, s = v.mean(0), v.std(0, ddof=1) if len(v) > 1 else None
+            ax.errorbar(m[0], m[1], xerr=None if s is None else s[0], yerr=None if s is None else s[1], fmt='o', ms=5,
+                        color=colours[base(n)], capsize=2)
+            ax.annotate(n if len(v) == 1 else f'{n} (n={len(v)})', m, textcoords='offset points', fontsize=7,
+                        xytext=(4, 4 if i % 2 == 0 else -10))                      # alternate above/below: neighbours stay legible
+        lo, hi = ax.get_xlim(); ax.set_xlim(lo, hi + 0.25 * (hi - lo))              # room for the labels on the right
+        if ('bicubic', k) in groups:
+            bp, bl = np.mean([r['psnr'] for r in groups[('bicubic', k)]]), np.mean([r['lpips'] for r in groups[('bicubic', k)]])
+            ax.axvline(bp, color='grey', ls='--', lw=0.8); ax.axhline(bl, color='grey', ls='--', lw=0.8)
+            ax.text(bp, 0.02, ' bicubic PSNR', fontsize=7, color='grey', va='bottom')
+        ax.axhline(0, color='k', lw=0.8); ax.text(ax.get_xlim()[0], 0, ' HR itself: LPIPS 0, PSNR ∞', fontsize=7, va='bottom')
+        if reference and k in reference:
+            ax.axhline(reference[k], color='C3', ls=':', lw=1)
+            ax.text(ax.get_xlim()[0], reference[k], f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
+                    fontsize=7, color='C3', va='bottom')
+        ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion'); ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
+        ax.set_title(f'{k}: better is down and to the right'); ax.grid(alpha=0.3)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=110)
+    return fig
+
 def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache: bool = True, seed: int = 0, **sr_kwargs) -> dict:
     "Seconds for one size×size LR image → ×4 SR with the model's default path (best of `repeats`), and the per-stage split."
     from realiisr_lite.data import ThermalSceneSynth
@@ -379,12 +429,12 @@ def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache:
 def run_evaluation(models: dict | None = None, regression=None, data: str = 'auto', out='results/eval', crop: int | None = None,
                    max_items: int | None = None, device='cpu', title: str | None = None, figures: bool = True, decodes=None,
                    command: str | None = None, fidelities=None, neutral: bool = False, gain_offset_fit: bool = False,
-                   **sr_kwargs) -> EvalReport:
+                   peer: bool | None = None, **sr_kwargs) -> EvalReport:
     "Evaluate bicubic, the regression baseline and model folders on a test set; save report, CSV, JSON and figures in `out`."
     import matplotlib; matplotlib.use('Agg')
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
-    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, **sr_kwargs)
+    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, peer=peer, **sr_kwargs)
     label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes',
                  celsius='radiometric temperature maps (°C, shared wikimedia_cc0)').get(resolved, resolved)
     rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
@@ -402,6 +452,8 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         n = min(len(ds), max_items or len(ds))
         qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png'); plt.close('all')
         ablation_chart(rep, path=out/'chart.png', seed_sep=' @' if any(' @' in m for m in methods) else None); plt.close('all')
+        if isinstance(rep.rows[0].get('lpips'), float):
+            perception_distortion_figure(rep, path=out/'perception_distortion.png', seed_sep=' @'); plt.close('all')
     return rep
 
 # %% ../nbs/10_eval.ipynb #593be98b

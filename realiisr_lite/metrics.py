@@ -1,5 +1,7 @@
 """PSNR and SSIM written out by hand following BasicSR's conventions for ×4 super-resolution, cross-checked
-against pyiqa and scikit-image; the bicubic baseline; a helper that turns any SR function into a table.
+against pyiqa and scikit-image; why they prefer blur; the perceptual metrics LPIPS and DISTS, checked against
+their published values; the two baselines every table reports (bicubic and the Real-ESRGAN peer); a helper
+that turns any SR function into a table.
 
 Docs: https://github.com/realiisr-lite/realiisr_lite/metrics.html.md"""
 
@@ -11,12 +13,17 @@ import csv, io, json, math, os, time
 from pathlib import Path
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
-from .core import as_batch
+from PIL import Image
+from .core import as_batch, shared_data_dir, load_tensors
 
 # %% auto #0
-__all__ = ['IQA_WEIGHTS', 'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'ssim_terms',
-           'bicubic_upscale', 'NotAvailable', 'iqa_weights_missing', 'iqa_metric', 'MetricTable', 'evaluate_pairs']
+__all__ = ['PRETRAINED_FILES', 'ALEXNET_TAPS', 'VGG16_TAPS', 'CALIBRATION', 'PERCEPTUAL_METRICS', 'IQA_WEIGHTS',
+           'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'ssim_terms', 'bicubic_upscale',
+           'WeightsNotFound', 'weights_dirs', 'find_weights', 'load_weights', 'alexnet_features', 'vgg16_features',
+           'frozen_backbone', 'tapped', 'to_rgb', 'LPIPS', 'calibration_pairs', 'L2Pool', 'DISTS', 'NotAvailable',
+           'iqa_weights_missing', 'iqa_metric', 'SRVGGNetCompact', 'RealESRGANPeer', 'MetricTable', 'evaluate_pairs']
 
 # %% ../nbs/02_metrics.ipynb #5a9b8699
 def to_uint8_levels(img) -> torch.Tensor:
@@ -84,41 +91,245 @@ def bicubic_upscale(lr, scale: int = 4) -> torch.Tensor:
     "The bicubic baseline: ×`scale` upsampling of a (B, 1, h, w) image (PyTorch bicubic, a = −0.75), clipped to [0, 1]."
     return F.interpolate(as_batch(lr), scale_factor=scale, mode='bicubic', align_corners=False).clamp(0, 1)
 
-# %% ../nbs/02_metrics.ipynb #ef740e6a
-IQA_WEIGHTS = {  # metric -> files it needs: (cache, file name)
-    'lpips': [('pyiqa', 'LPIPS_v0.1_alex-df73285e.pth'), ('torch_checkpoints', 'alexnet-owt-7be5be79.pth')],
-    'musiq': [('pyiqa', 'musiq_koniq_ckpt-e95806b9.pth')],
-    'maniqa': [('pyiqa', 'ckpt_koniq10k.pt'), ('hf_hub', 'models--timm--vit_base_patch8_224.augreg2_in21k_ft_in1k')],
-}
-LOWER_IS_BETTER = {'lpips'}
+# %% ../nbs/02_metrics.ipynb #125aed92
+class WeightsNotFound(FileNotFoundError):
+    "Pretrained weights found in none of the places searched; the message names the file and where to put it."
 
-class NotAvailable(str):
-    "A metric value that could not be computed; its text says why (e.g. 'not available: weights not found in …')."
+PRETRAINED_FILES = {  # name -> (file in $REALIISR_WEIGHTS or ../shared/weights, (download cache, official file name))
+    'alexnet': ('alexnet_imagenet_features.safetensors', ('torch_checkpoints', 'alexnet-owt-7be5be79.pth')),
+    'vgg16': ('vgg16_imagenet_features.safetensors', ('torch_checkpoints', 'vgg16-397923af.pth')),
+    'lpips_alex': ('lpips_v0.1_alex_lin.safetensors', ('pyiqa', 'LPIPS_v0.1_alex-df73285e.pth')),
+    'lpips_vgg': ('lpips_v0.1_vgg_lin.safetensors', ('pyiqa', 'LPIPS_v0.1_vgg-a78928a0.pth')),
+    'dists': ('dists_alpha_beta.safetensors', ('pyiqa', 'DISTS_weights-f5e65c96.pth')),
+    'realesrgan': ('realesr-general-x4v3.safetensors', ('realiisr', 'realesr-general-x4v3.pth')),
+}
 
 def _cache_dirs() -> dict:
     hub = Path(torch.hub.get_dir())
     hf = Path(os.environ.get('HF_HUB_CACHE', Path(os.environ.get('HF_HOME', Path.home()/'.cache'/'huggingface'))/'hub'))
-    return dict(pyiqa=hub/'pyiqa', torch_checkpoints=hub/'checkpoints', hf_hub=hf)
+    return dict(pyiqa=hub/'pyiqa', torch_checkpoints=hub/'checkpoints', hf_hub=hf,
+                realiisr=Path(os.environ.get('REALIISR_CACHE', Path.home()/'.cache'/'realiisr_lite'))/'weights')
+
+def weights_dirs() -> list[Path]:
+    "Folders searched for pretrained weights, in order: `$REALIISR_WEIGHTS`, then `../shared/weights` beside the repository."
+    env = os.environ.get('REALIISR_WEIGHTS')
+    cands = [Path(env)] if env else []
+    sd = shared_data_dir()
+    if sd is not None: cands.append(sd.parent/'weights')
+    cands += [base.parent/'shared'/'weights' for base in [Path.cwd(), *Path.cwd().parents][:4]]
+    return list(dict.fromkeys(c.resolve() for c in cands if c.is_dir()))
+
+def find_weights(name: str, path=None) -> Path:
+    "The file of pretrained weights `name`: `path` if given, else the weights folders, else the download caches."
+    if name not in PRETRAINED_FILES: raise ValueError(f"unknown weights {name!r}; known: {sorted(PRETRAINED_FILES)}")
+    if path is not None:
+        if not Path(path).is_file(): raise WeightsNotFound(f"weights file not found: {path}")
+        return Path(path)
+    fname, (cache, official) = PRETRAINED_FILES[name]
+    for d in weights_dirs():
+        for f in (fname, official):
+            if (d/f).is_file(): return d/f
+    if (_cache_dirs()[cache]/official).is_file(): return _cache_dirs()[cache]/official
+    raise WeightsNotFound(f"{name} weights not found: put {fname} in $REALIISR_WEIGHTS or ../shared/weights, "
+                          f"or the official {official} in {_cache_dirs()[cache]}")
+
+def load_weights(name: str, path=None) -> dict:
+    "The tensors of pretrained weights `name`: safetensors, or an official .pth read with `weights_only=True` (no code unpickled)."
+    p = find_weights(name, path)
+    if p.suffix == '.safetensors': return load_tensors(p)[0]
+    try: sd = torch.load(p, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{p}: not a readable weights file ({type(e).__name__}: {e})") from None
+    for k in ('params_ema', 'params', 'state_dict'):             # BasicSR / Real-ESRGAN release files wrap the state dict
+        if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
+    return dict(sd)
+
+# %% ../nbs/02_metrics.ipynb #2d99ee64
+ALEXNET_TAPS = (1, 4, 7, 9, 11)      # relu1 … relu5 of torchvision's `alexnet().features`
+VGG16_TAPS = (3, 8, 15, 22, 29)      # relu1_2, relu2_2, relu3_3, relu4_3, relu5_3 of `vgg16().features`
+
+def alexnet_features() -> nn.Sequential:
+    "The convolutional part of AlexNet, layer indices as in torchvision (weights not loaded)."
+    c = lambda i, o, k, s=1, p=1: nn.Conv2d(i, o, k, s, p)
+    return nn.Sequential(c(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2), c(64, 192, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         c(192, 384, 3), nn.ReLU(), c(384, 256, 3), nn.ReLU(), c(256, 256, 3), nn.ReLU(), nn.MaxPool2d(3, 2))
+
+def vgg16_features() -> nn.Sequential:
+    "The convolutional part of VGG16, layer indices as in torchvision (weights not loaded)."
+    layers, c_in = [], 3
+    for v in (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'):
+        if v == 'M': layers.append(nn.MaxPool2d(2, 2))
+        else: layers += [nn.Conv2d(c_in, v, 3, padding=1), nn.ReLU()]; c_in = v
+    return nn.Sequential(*layers)
+
+def frozen_backbone(net: str = 'alex', path=None) -> nn.Sequential:
+    "ImageNet AlexNet ('alex') or VGG16 ('vgg') features with their pretrained weights, frozen (no gradient into them)."
+    if net not in ('alex', 'vgg'): raise ValueError(f"net must be 'alex' or 'vgg', got {net!r}")
+    feats = alexnet_features() if net == 'alex' else vgg16_features()
+    sd = load_weights('alexnet' if net == 'alex' else 'vgg16', path)
+    feats.load_state_dict({k.removeprefix('features.'): v for k, v in sd.items() if not k.startswith('classifier.')})
+    return feats.eval().requires_grad_(False)
+
+def tapped(features: nn.Sequential, x, taps) -> list[torch.Tensor]:
+    "The activations of `features` after each layer index in `taps` (the network is run only as far as the last tap)."
+    out = []
+    for i, layer in enumerate(features[:max(taps) + 1]):
+        x = layer(x)
+        if i in taps: out.append(x)
+    return out
+
+def to_rgb(img) -> torch.Tensor:
+    "A single-channel image (B, 1, H, W) repeated into three channels (the grey picture an RGB network sees); RGB unchanged."
+    x = img if torch.is_tensor(img) and img.ndim == 4 and img.shape[1] == 3 else as_batch(img)
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+# %% ../nbs/02_metrics.ipynb #01fcfcff
+class LPIPS(nn.Module):
+    "LPIPS (Zhang et al. 2018): unit-normalised ImageNet features, squared differences weighted per channel, spatial mean, summed over layers."
+    def __init__(self, net: str = 'alex', backbone_path=None, lin_path=None):
+        super().__init__()
+        self.net, self.taps = net, ALEXNET_TAPS if net == 'alex' else VGG16_TAPS
+        self.features = frozen_backbone(net, backbone_path)
+        lin = load_weights(f'lpips_{net}', lin_path)            # lin{i}.weight, or the official lin{i}.model.1.weight
+        for i in range(5): self.register_buffer(f'w{i}', lin.get(f'lin{i}.weight', lin.get(f'lin{i}.model.1.weight')).reshape(1, -1, 1, 1).float())
+        self.register_buffer('shift', torch.tensor([-.030, -.088, -.188]).view(1, 3, 1, 1))
+        self.register_buffer('scale', torch.tensor([.458, .448, .450]).view(1, 3, 1, 1))
+
+    def layer_distances(self, sr, hr) -> list[torch.Tensor]:
+        "Each layer's channel-weighted, spatially averaged squared distance of unit-normalised features: five (B,) tensors."
+        x, y = [((2 * to_rgb(t) - 1) - self.shift) / self.scale for t in (sr, hr)]       # [0, 1] -> [-1, 1] -> LPIPS scaling
+        unit = lambda f_BChw: f_BChw / (f_BChw.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+        fx, fy = tapped(self.features, x, self.taps), tapped(self.features, y, self.taps)
+        return [((unit(a) - unit(b)).pow(2) * getattr(self, f'w{i}')).sum(1).mean((1, 2)) for i, (a, b) in enumerate(zip(fx, fy))]
+
+    def forward(self, sr, hr) -> torch.Tensor:
+        "LPIPS distance (B,) of two [0, 1] images (lower is better), differentiable with respect to the images."
+        return torch.stack(self.layer_distances(sr, hr)).sum(0)
+
+# %% ../nbs/02_metrics.ipynb #482a2dfb
+CALIBRATION = dict(lpips=(0.7237, 0.2572, 0.0508, 0.0520, 0.4253), dists=(0.4742, 0.1424, 0.0683, 0.0287, 0.3123))  # I03 I04 I06 I08 I19
+
+def calibration_pairs() -> dict:
+    "pyiqa's five calibration pairs {name: (distorted, reference)} as (1, 3, H, W) RGB tensors in [0, 1] (installed with pyiqa)."
+    import pyiqa
+    root = Path(pyiqa.__file__).parent.parent/'ResultsCalibra'
+    rgb = lambda p: torch.from_numpy(np.array(Image.open(p).convert('RGB'))).permute(2, 0, 1)[None].float() / 255
+    return {n: (rgb(root/'dist_dir'/f'{n}.bmp'), rgb(root/'ref_dir'/f'{n}.bmp')) for n in ('I03', 'I04', 'I06', 'I08', 'I19')}
+
+# %% ../nbs/02_metrics.ipynb #caf27299
+class L2Pool(nn.Module):
+    "DISTS's anti-aliased replacement for max-pooling: sqrt of a 3×3 Hann-weighted mean of x², stride 2."
+    def __init__(self, channels: int):
+        super().__init__()
+        a = torch.tensor([0.5, 1.0, 0.5], dtype=torch.float64)
+        g = a[:, None] * a[None]
+        self.register_buffer('filter', (g / g.sum()).float()[None, None].repeat(channels, 1, 1, 1))
+
+    def forward(self, x_BChw): return (F.conv2d(x_BChw ** 2, self.filter, stride=2, padding=1, groups=x_BChw.shape[1]) + 1e-12).sqrt()
+
+class DISTS(nn.Module):
+    "DISTS (Ding et al. 2020): texture (global means) and structure (global correlations) similarity of the image and its VGG16 features, weighted by learned α, β."
+    def __init__(self, backbone_path=None, weights_path=None):
+        super().__init__()
+        vgg = frozen_backbone('vgg', backbone_path)
+        for i in (4, 9, 16, 23): vgg[i] = L2Pool(vgg[i - 2].out_channels)        # max-pooling -> L2 pooling
+        self.features = vgg.requires_grad_(False)
+        ab = load_weights('dists', weights_path)
+        self.register_buffer('alpha', ab['alpha'].float().reshape(1, -1)); self.register_buffer('beta', ab['beta'].float().reshape(1, -1))
+        self.register_buffer('mean', torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer('std', torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+
+    def _stages(self, img) -> list[torch.Tensor]:
+        x = to_rgb(img)
+        return [x] + tapped(self.features, (x - self.mean) / self.std, VGG16_TAPS)   # the image itself, then 5 VGG stages
+
+    def forward(self, sr, hr) -> torch.Tensor:
+        "DISTS distance (B,) of two [0, 1] images (lower is better), differentiable with respect to the images."
+        texture, structure = [], []
+        for fx, fy in zip(self._stages(sr), self._stages(hr)):
+            mx, my = fx.mean((2, 3)), fy.mean((2, 3))
+            vx, vy = fx.var((2, 3), unbiased=False), fy.var((2, 3), unbiased=False)
+            cxy = (fx * fy).mean((2, 3)) - mx * my
+            texture.append((2 * mx * my + 1e-6) / (mx ** 2 + my ** 2 + 1e-6))
+            structure.append((2 * cxy + 1e-6) / (vx + vy + 1e-6))
+        w = self.alpha.sum() + self.beta.sum()
+        return 1 - ((self.alpha * torch.cat(texture, 1)).sum(1) + (self.beta * torch.cat(structure, 1)).sum(1)) / w
+
+# %% ../nbs/02_metrics.ipynb #bae60734
+PERCEPTUAL_METRICS = {'lpips': lambda: LPIPS('alex'), 'lpips-vgg': lambda: LPIPS('vgg'), 'dists': DISTS}
+IQA_WEIGHTS = {  # pyiqa's no-reference metrics -> the files they need: (cache, file name)
+    'musiq': [('pyiqa', 'musiq_koniq_ckpt-e95806b9.pth')],
+    'maniqa': [('pyiqa', 'ckpt_koniq10k.pt'), ('hf_hub', 'models--timm--vit_base_patch8_224.augreg2_in21k_ft_in1k')],
+}
+LOWER_IS_BETTER = {'lpips', 'lpips-vgg', 'dists'}
+
+class NotAvailable(str):
+    "A metric value that could not be computed; its text says why (e.g. 'not available: lpips weights not found: …')."
 
 def iqa_weights_missing(name: str) -> list[str]:
     "The weight files metric `name` needs that are not on disk (empty when all are present)."
+    if name in PERCEPTUAL_METRICS:
+        need = ['alexnet' if name == 'lpips' else 'vgg16'] + [{'lpips': 'lpips_alex', 'lpips-vgg': 'lpips_vgg', 'dists': 'dists'}[name]]
+        out = []
+        for n in need:
+            try: find_weights(n)
+            except WeightsNotFound: out.append(PRETRAINED_FILES[n][0])
+        return out
     dirs = _cache_dirs()
     return [str(dirs[c]/f) for c, f in IQA_WEIGHTS[name] if not (dirs[c]/f).exists()]
 
+_IQA_CACHE = {}
+
 def iqa_metric(name: str, device='cpu'):
-    "A pyiqa metric callable (sr, hr) -> (B,) scores, or NotAvailable with the reason when its weights are missing."
-    if name not in IQA_WEIGHTS: raise ValueError(f"unknown metric {name!r}; known: {sorted(IQA_WEIGHTS)}")
-    missing = iqa_weights_missing(name)
-    if missing: return NotAvailable(f"not available: weights not found in {', '.join(sorted({str(Path(m).parent) for m in missing}))}")
-    os.environ.setdefault('HF_HUB_OFFLINE', '1')
-    try:
-        import pyiqa
-        m = pyiqa.create_metric(name, device=device)
-    except Exception as e: return NotAvailable(f"not available: {type(e).__name__}: {str(e)[:120]}")
+    "A metric callable (sr, hr) -> (B,) scores on 8-bit-rounded images (LPIPS, DISTS ours; MUSIQ, MANIQA pyiqa's), or NotAvailable with the reason."
+    if name not in PERCEPTUAL_METRICS and name not in IQA_WEIGHTS:
+        raise ValueError(f"unknown metric {name!r}; known: {sorted(PERCEPTUAL_METRICS) + sorted(IQA_WEIGHTS)}")
+    key = (name, str(device))
+    if key not in _IQA_CACHE:
+        if name in PERCEPTUAL_METRICS:
+            try: _IQA_CACHE[key] = PERCEPTUAL_METRICS[name]().to(device)
+            except WeightsNotFound as e: return NotAvailable(f'not available: {e}')
+        else:
+            missing = iqa_weights_missing(name)
+            if missing: return NotAvailable(f"not available: weights not found in {', '.join(sorted({str(Path(m).parent) for m in missing}))}")
+            os.environ.setdefault('HF_HUB_OFFLINE', '1')
+            try:
+                import pyiqa
+                _IQA_CACHE[key] = pyiqa.create_metric(name, device=device)
+            except Exception as e: return NotAvailable(f"not available: {type(e).__name__}: {str(e)[:120]}")
+    m, full_ref = _IQA_CACHE[key], name in PERCEPTUAL_METRICS
     def score(sr, hr):
-        x, y = as_batch(sr).repeat(1, 3, 1, 1).to(device), as_batch(hr).repeat(1, 3, 1, 1).to(device)
-        with torch.no_grad(): return (m(x, y) if name in ('lpips',) else m(x)).flatten().cpu().double()
+        x, y = [(to_uint8_levels(t) / 255).float().to(device) for t in (sr, hr)]
+        with torch.no_grad(): return (m(x, y) if full_ref else m(to_rgb(x))).flatten().cpu().double()
     return score
+
+# %% ../nbs/02_metrics.ipynb #93e4ac94
+class SRVGGNetCompact(nn.Module):
+    "Real-ESRGAN's compact SR network: conv + PReLU, n_conv × (conv + PReLU), conv to scale²·out channels, pixel shuffle, + nearest-upsampled input."
+    def __init__(self, in_channels: int = 3, out_channels: int = 3, features: int = 64, n_conv: int = 32, scale: int = 4):
+        super().__init__()
+        self.scale = scale
+        layers = [nn.Conv2d(in_channels, features, 3, padding=1), nn.PReLU(features)]
+        for _ in range(n_conv): layers += [nn.Conv2d(features, features, 3, padding=1), nn.PReLU(features)]
+        layers.append(nn.Conv2d(features, out_channels * scale * scale, 3, padding=1))
+        self.body, self.upsampler = nn.Sequential(*layers), nn.PixelShuffle(scale)
+
+    def forward(self, x_BChw):
+        return self.upsampler(self.body(x_BChw)) + F.interpolate(x_BChw, scale_factor=self.scale, mode='nearest')
+
+class RealESRGANPeer(nn.Module):
+    "The Real-ESRGAN `realesr-general-x4v3` baseline for single-channel images: grey in as RGB, the mean of the three channels out."
+    def __init__(self, path=None):
+        super().__init__()
+        self.net = SRVGGNetCompact()
+        self.net.load_state_dict(load_weights('realesrgan', path))
+        self.eval().requires_grad_(False)
+
+    def forward(self, lr_B1hw): return self.net(to_rgb(lr_B1hw)).mean(1, keepdim=True)
+
+    @torch.no_grad()
+    def super_resolve(self, lr, **_) -> torch.Tensor:
+        "×4 SR of a whole LR image (B, 1, h, w), clipped to [0, 1]."
+        return self(as_batch(lr).to(next(self.parameters()).device)).clamp(0, 1).cpu()
 
 # %% ../nbs/02_metrics.ipynb #48e1aa26
 class MetricTable:
@@ -182,7 +393,7 @@ class MetricTable:
         lines += ['  '.join(c.rjust(w) for c, w in zip(t, wid)) for t in tab[1:]]
         return '\n'.join(lines)
 
-def evaluate_pairs(sr_fn, dataset, crop_border: int = 4, extra_metrics=('lpips', 'musiq', 'maniqa'),
+def evaluate_pairs(sr_fn, dataset, crop_border: int = 4, extra_metrics=('lpips', 'dists', 'musiq', 'maniqa'),
                    max_items: int | None = None, name: str = '') -> MetricTable:
     "Run `sr_fn(lr_B1hw) -> sr_B1HW` over a dataset of {'lr','hr','kind'} items; per-image PSNR/SSIM (+ learned metrics)."
     extras = {m: iqa_metric(m) for m in extra_metrics}

@@ -384,3 +384,25 @@ def test_missing_bundled_model(monkeypatch, tmp_path):
     notes = [b.value for b in demo.blocks.values() if getattr(b, 'elem_id', None) == 'model-note']
     assert notes and 'No model loaded' in notes[0] and 'realiisr-lite train' in notes[0]
     with pytest.raises(app.DemoInputError, match='bundled model'): app.process(tmp_path/'x.png', model=None)
+
+
+def test_reference_metrics_show_lpips(files, tmp_path, monkeypatch):
+    "With an HR reference the summary's table has LPIPS beside PSNR/SSIM; without the metric's weights, one line says why."
+    from realiisr_lite import metrics
+    from realiisr_lite.app import process, load_model
+    from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal
+    hr, _ = ThermalSceneSynth((128, 160))(3)
+    lr, _ = degrade(hr, 'defocus', seed=3)
+    save_thermal(lr, tmp_path/'lr.png'); save_thermal(hr, tmp_path/'hr.png')
+    model = load_model(files['model'], 'cpu')
+    if not metrics.iqa_weights_missing('lpips'):
+        res = process(tmp_path/'lr.png', tmp_path/'hr.png', model, mode='greedy', out_dir=tmp_path/'a')
+        assert '| PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ |' in res['summary']
+        assert all(isinstance(v['lpips'], float) and 0 <= v['lpips'] < 1 for v in res['metrics'].values())
+    elif in_ci(): pytest.fail("CI must have the LPIPS weights (../shared/weights)")
+    monkeypatch.setattr(metrics, 'weights_dirs', lambda: [])
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path/'hub'))
+    monkeypatch.setattr(metrics, '_IQA_CACHE', {})
+    res = process(tmp_path/'lr.png', tmp_path/'hr.png', model, mode='greedy', out_dir=tmp_path/'b')
+    assert all(v['lpips'].startswith('not available') for v in res['metrics'].values())
+    assert '| n/a |' in res['summary'] and res['summary'].count('LPIPS not available') == 1
