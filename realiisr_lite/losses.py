@@ -13,7 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['TOC_NEIGHBOURS', 'TOC_REDUCTIONS', 'TOC_BORDERS', 'toc_loss', 'ThermalOrderConsistencyLoss', 'total_loss']
+__all__ = ['TOC_NEIGHBOURS', 'TOC_REDUCTIONS', 'TOC_BORDERS', 'toc_loss', 'ThermalOrderConsistencyLoss', 'total_loss',
+           'PatchDiscriminator', 'hinge_d_loss', 'adaptive_gan_weight', 'PerceptualGANLoss']
 
 # %% ../nbs/07_toc.ipynb #bf7a3fed
 TOC_NEIGHBOURS = {4: ((0, 1), (1, 0)), 8: ((0, 1), (1, 0), (1, 1), (1, -1))}   # each unordered pair once
@@ -86,3 +87,54 @@ def total_loss(ce: torch.Tensor, sr: torch.Tensor | None = None, hr: torch.Tenso
         parts.update(mse=mse.detach(), toc=toc.detach())
     parts['total'] = loss.detach()
     return loss, parts
+
+# %% ../nbs/07_toc.ipynb #5b87b331
+class PatchDiscriminator(nn.Module):
+    "PatchGAN discriminator (pix2pix, VQGAN): strided 4×4 convolutions, one real/fake logit per overlapping patch of a [0, 1] image."
+    def __init__(self, in_channels: int = 1, channels: int = 64, layers: int = 3):
+        super().__init__()
+        seq, c = [nn.Conv2d(in_channels, channels, 4, 2, 1), nn.LeakyReLU(0.2)], channels
+        for i in range(1, layers + 1):
+            c_next = channels * min(2 ** i, 8)
+            seq += [nn.Conv2d(c, c_next, 4, 2 if i < layers else 1, 1, bias=False), nn.GroupNorm(8, c_next), nn.LeakyReLU(0.2)]
+            c = c_next
+        self.net = nn.Sequential(*seq, nn.Conv2d(c, 1, 4, 1, 1))
+
+    def forward(self, img_B1HW): return self.net(img_B1HW * 2 - 1)
+
+def hinge_d_loss(real_logits, fake_logits) -> torch.Tensor:
+    "The discriminator's hinge loss ½(E[max(0, 1 − D(real))] + E[max(0, 1 + D(fake))])."
+    return 0.5 * (F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean())
+
+def adaptive_gan_weight(rec_loss, adv_loss, last_layer: torch.Tensor, max_weight: float = 1e4) -> torch.Tensor:
+    "VQGAN's λ = ‖∇ rec‖ / (‖∇ adv‖ + 1e-4) at the generator's last layer, clamped to [0, max_weight] and detached."
+    g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0]
+    g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0]
+    return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, max_weight).detach()
+
+class PerceptualGANLoss(nn.Module):
+    "A generator's L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ, GAN from step `gan_start`), and its PatchGAN's own loss."
+    def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3):
+        super().__init__()
+        self.perceptual, self.gan, self.gan_start = perceptual, gan, gan_start
+        if lpips is None and perceptual:
+            from realiisr_lite.metrics import LPIPS
+            lpips = LPIPS('vgg')
+        self.lpips = lpips
+        self.disc = PatchDiscriminator(layers=disc_layers) if gan else None
+
+    def generator_loss(self, sr, hr, last_layer=None, step: int = 0) -> tuple[torch.Tensor, dict]:
+        "The generator's loss on SR against HR (B, 1, H, W), and its detached parts; `last_layer` for the adaptive GAN weight."
+        l1 = F.l1_loss(sr, hr)
+        loss, parts = l1, dict(l1=l1.detach())
+        if self.perceptual:
+            p = self.lpips(sr, hr).mean(); loss = loss + self.perceptual * p; parts['lpips_vgg'] = p.detach()
+        if self.disc is not None and step >= self.gan_start:
+            adv = -self.disc(sr).mean()
+            lam = adaptive_gan_weight(loss, adv, last_layer) if last_layer is not None else torch.tensor(1.)
+            loss = loss + self.gan * lam * adv; parts.update(adv=adv.detach(), adv_weight=lam)
+        return loss, parts
+
+    def discriminator_loss(self, sr, hr) -> torch.Tensor:
+        "The PatchGAN's hinge loss on HR (real) and the detached SR (generated)."
+        return hinge_d_loss(self.disc(hr), self.disc(sr.detach()))

@@ -23,7 +23,8 @@ __all__ = ['PRETRAINED_FILES', 'ALEXNET_TAPS', 'VGG16_TAPS', 'CALIBRATION', 'PER
            'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'ssim_terms', 'bicubic_upscale',
            'WeightsNotFound', 'weights_dirs', 'find_weights', 'load_weights', 'alexnet_features', 'vgg16_features',
            'frozen_backbone', 'tapped', 'to_rgb', 'LPIPS', 'calibration_pairs', 'L2Pool', 'DISTS', 'NotAvailable',
-           'iqa_weights_missing', 'iqa_metric', 'SRVGGNetCompact', 'RealESRGANPeer', 'MetricTable', 'evaluate_pairs']
+           'iqa_weights_missing', 'iqa_metric', 'SRVGGNetCompact', 'RealESRGANPeer', 'grey_compact_weights',
+           'realesrgan_grey', 'MetricTable', 'evaluate_pairs']
 
 # %% ../nbs/02_metrics.ipynb #5a9b8699
 def to_uint8_levels(img) -> torch.Tensor:
@@ -330,6 +331,22 @@ class RealESRGANPeer(nn.Module):
     def super_resolve(self, lr, **_) -> torch.Tensor:
         "×4 SR of a whole LR image (B, 1, h, w), clipped to [0, 1]."
         return self(as_batch(lr).to(next(self.parameters()).device)).clamp(0, 1).cpu()
+
+# %% ../nbs/02_metrics.ipynb #f73bb241
+def grey_compact_weights(state: dict) -> dict:
+    "An RGB SRVGGNetCompact state dict folded for one channel: first-layer kernels summed over R, G, B; last layer averaged over the colour groups."
+    sd, last = dict(state), max(int(k.split('.')[1]) for k in state if k.startswith('body.'))
+    sd['body.0.weight'] = sd['body.0.weight'].sum(1, keepdim=True)
+    w, b = sd[f'body.{last}.weight'], sd[f'body.{last}.bias']
+    sd[f'body.{last}.weight'] = w.view(3, w.shape[0] // 3, *w.shape[1:]).mean(0)
+    sd[f'body.{last}.bias'] = b.view(3, -1).mean(0)
+    return sd
+
+def realesrgan_grey(path=None) -> SRVGGNetCompact:
+    "Real-ESRGAN `realesr-general-x4v3` as a 1-channel SRVGGNetCompact (exactly the peer's output on grey images), trainable."
+    net = SRVGGNetCompact(1, 1)
+    net.load_state_dict(grey_compact_weights(load_weights('realesrgan', path)))
+    return net
 
 # %% ../nbs/02_metrics.ipynb #48e1aa26
 class MetricTable:

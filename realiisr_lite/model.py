@@ -20,11 +20,13 @@ from .var import NextScaleTransformer, VARConfig, generate
 from .tsg import ThermalStructuralGuidance
 from .cac import ConditionAdaptiveCodebook
 from .losses import total_loss
+from .metrics import SRVGGNetCompact, grey_compact_weights, load_weights
 
 # %% auto #0
 __all__ = ['CONFIGS', 'RELEASED', 'MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'TTA_VIEWS', 'UNCERTAINTY_UNITS', 'TTA_REFERENCE',
-           'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet', 'RealIISR', 'InputImageError',
-           'super_resolve', 'uncertainty_reference', 'save_pretrained', 'load_pretrained', 'plot_pipeline']
+           'TrainConfig', 'RealIISRConfig', 'get_config', 'adain', 'ResidualSRNet', 'CompactSRNet', 'make_prior',
+           'RealIISR', 'InputImageError', 'super_resolve', 'uncertainty_reference', 'save_pretrained',
+           'load_pretrained', 'plot_pipeline']
 
 # %% ../nbs/08_model.ipynb #26dfd317
 @dataclass
@@ -46,6 +48,11 @@ class TrainConfig:
     prior_hr_size: int = 64
     prior_lr: float = 1e-3
     prior_loss: str = 'l1'            # stage 0 and the twin: 'l1' (default) or 'mse', the loss PSNR measures (notebook 10, the regression core)
+    perceptual: float = 0.0          # stages 1 and 3 ('compact' decoder): weight of LPIPS-vgg next to L1 (notebook 07)
+    gan: float = 0.0                 # stages 1 and 3: weight of the PatchGAN loss (adaptive, VQGAN); 0: no discriminator
+    gan_start: int = 0               # stage 1: the step at which the discriminator starts (stage 3 continues it)
+    disc_layers: int = 3             # PatchGAN depth: 3 strided layers judge ~70-px patches (pix2pix); tiny test tiles need 1
+    decoder_lr: float = 1e-4         # stages 1 and 3: learning rate of the pretrained 'compact' decoder (the encoder: vq_lr)
     fid_steps: int = 0               # stage 3, the fidelity path on the transformer's own tokens (vqvae.fidelity=True)
     fid_lr: float = 1e-3
     fid_decoder: bool = False        # stage 3 also fine-tunes the decoder itself (on the model's own tokens)
@@ -87,6 +94,8 @@ class RealIISRConfig:
     cac_on_inputs: bool = False           # released: CAC only when decoding; True also adapts the teacher-forcing inputs
     pixel_loss: str = 'argmax'            # released: SR decoded from argmax tokens; 'st_softmax' / 'soft' reach the transformer
     decode: str = 'greedy'                # default decoding of super_resolve: 'greedy' (released), 'sample' or 'expected'
+    temperature: float = 1.0              # default sampling temperature of decode='sample'
+    top_k: int = 0                        # default top-k of decode='sample' (0: all codes)
     ce_weighting: str = 'token'           # CE over the token pyramid: 'token' (VAR, released: every token alike) or 'scale' (every scale alike)
     lambda_mse: float = 0.2
     lambda_toc: float = 0.8
@@ -96,6 +105,8 @@ class RealIISRConfig:
     toc_reduction: str = 'released'       # λ2 = 0.8 was tuned with the released reduction (notebook 07)
     toc_border: str = 'self'              # released: a neighbour outside the patch grid is the patch itself (notebook 07)
     prior: str | None = None              # None: tokens code the HR image (paper); 'regression': tokens code HR − prior(LR)
+    prior_arch: str = 'residual'          # 'residual' (ResidualSRNet) or 'compact' (Real-ESRGAN's SRVGGNetCompact, one channel)
+    prior_init: str | None = None         # 'realesrgan': stage 0 starts the 'compact' prior from realesr-general-x4v3 (BSD-3)
     prior_channels: int = 64
     prior_blocks: int = 8
     fidelity: float = 0.0                 # default weight w of the decoder's fidelity path (needs vqvae.fidelity)
@@ -130,13 +141,24 @@ class RealIISRConfig:
         return cls(**d)
 
 def _tiny() -> RealIISRConfig:
-    pn = (1, 2, 3, 4, 6, 8, 11, 16)
+    pn = (1, 2, 3, 4, 6, 8, 11, 16)      # the bundled design: pretrained compact prior, a decoder of tokens + LR trained perceptually, sampling
     return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn, base_channels=16,
+                                            lowpass=False, decoder='compact'),
+                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
+                          prior='regression', prior_arch='compact', prior_init='realesrgan', fidelity=0.0, adain=False, decode='sample',
+                          overlap=0, tsg_inject='add', pixel_loss='soft',
+                          train=TrainConfig(batch_size=8, steps=800, prior_steps=800, prior_batch_size=16, prior_hr_size=64, prior_lr=1e-4,
+                                            prior_loss='mse', vq_steps=1200, vq_batch_size=8, vq_lr=1e-3, decoder_lr=1e-4, perceptual=1.0,
+                                            gan=0.1, gan_start=400, fid_steps=400, fid_true_share=0.25, pool=6000))
+
+def _tiny_mse() -> RealIISRConfig:
+    pn = (1, 2, 3, 4, 6, 8, 11, 16)      # the MSE design bundled before: regression prior, fidelity path, expected-code decoding
+    return RealIISRConfig(name='tiny-mse', vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn, base_channels=16,
                                             lowpass=False, fidelity=True),
                           var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
                           prior='regression', fidelity=1.0, adain=False, decode='expected', overlap=0,
                           tsg_inject='add', pixel_loss='soft', lambda_mse=1.0,
-                          train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500,
+                          train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500, prior_loss='mse',
                                             fid_steps=300, fid_decoder=True, fid_ssim=0.2, pool=6000))
 
 def _tiny_v1() -> RealIISRConfig:
@@ -145,12 +167,12 @@ def _tiny_v1() -> RealIISRConfig:
 
 def _small() -> RealIISRConfig:
     c = _tiny()                                  # the tiny design, larger, for one GPU and a few minutes (make gpu)
-    c.name, c.prior_channels, c.prior_blocks = 'small', 96, 12
-    c.vqvae.base_channels = 32
+    c.name, c.vqvae.base_channels = 'small', 32
     c.var = VARConfig(patch_nums=c.vqvae.patch_nums, hr_size=128, embed_dim=320, depth=8, num_heads=5, cond_channels=64,
                       head='codebook', cond_inject=True)
-    c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, vq_steps=1500, vq_batch_size=64, prior_steps=3000,
-                          prior_batch_size=64, fid_steps=400, fid_decoder=True, fid_ssim=0.2, pool=12000)
+    c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, prior_steps=2000, prior_batch_size=64, prior_hr_size=64,
+                          prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=32, vq_lr=1e-3, decoder_lr=1e-4, perceptual=1.0,
+                          gan=0.1, gan_start=500, fid_steps=400, fid_true_share=0.25, pool=12000)
     return c
 
 def _base() -> RealIISRConfig:
@@ -167,7 +189,7 @@ def _paper() -> RealIISRConfig:
                           train=TrainConfig(lr=5e-5, weight_decay=5e-2, betas=(0.9, 0.95), batch_size=4, steps=10_000, warmup=500,
                                             vq_steps=50_000, vq_batch_size=8, vq_lr=2e-4))
 
-CONFIGS = {'tiny': _tiny, 'tiny-v1': _tiny_v1, 'small': _small, 'base': _base, 'paper': _paper}
+CONFIGS = {'tiny': _tiny, 'tiny-mse': _tiny_mse, 'tiny-v1': _tiny_v1, 'small': _small, 'base': _base, 'paper': _paper}
 
 def _parse_value(v: str):
     "A command-line string as bool, int, float, tuple or str."
@@ -233,6 +255,26 @@ class ResidualSRNet(nn.Module):
         "SR of a whole LR image (fully convolutional, no tiles), clipped to [0, 1]."
         return self(lr.to(next(self.parameters()).device)).clamp(0, 1).cpu()
 
+class CompactSRNet(SRVGGNetCompact):
+    "Real-ESRGAN's compact SR network for one channel, as the regression prior or twin (`from_realesrgan` loads its weights)."
+    def __init__(self, scale: int = 4, n_conv: int = 32):
+        super().__init__(1, 1, n_conv=n_conv, scale=scale)
+
+    def from_realesrgan(self, path=None) -> 'CompactSRNet':
+        "Load realesr-general-x4v3 (BSD-3), folded for one channel (notebook 02)."
+        self.load_state_dict(grey_compact_weights(load_weights('realesrgan', path))); return self
+
+    @torch.no_grad()
+    def super_resolve(self, lr, **_) -> torch.Tensor:
+        "SR of a whole LR image (fully convolutional, no tiles), clipped to [0, 1]."
+        return self(as_batch(lr).to(next(self.parameters()).device)).clamp(0, 1).cpu()
+
+def make_prior(cfg: 'RealIISRConfig') -> nn.Module:
+    "The regression CNN a config names (`prior_arch`): ResidualSRNet or the one-channel CompactSRNet, weights not loaded."
+    if cfg.prior_arch == 'residual': return ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+    if cfg.prior_arch == 'compact': return CompactSRNet(cfg.scale)
+    raise ValueError(f"prior_arch must be 'residual' or 'compact', got {cfg.prior_arch!r}")
+
 class RealIISR(nn.Module):
     "Real-IISR-lite: [regression prior +] frozen VQ-VAE + next-scale transformer with [LR | TSG | start] prefix + CAC + CE/MSE/TOC."
     def __init__(self, config: RealIISRConfig | None = None, vqvae: MultiScaleVQVAE | None = None):
@@ -242,7 +284,7 @@ class RealIISR(nn.Module):
         if self.vqvae.config.patch_nums != cfg.var.patch_nums: raise ValueError("tokenizer and transformer patch_nums differ")
         if cfg.prior not in (None, 'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
         if cfg.tsg_inject not in ('concat', 'add'): raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
-        self.prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks).eval().requires_grad_(False) if cfg.prior else None
+        self.prior = make_prior(cfg).eval().requires_grad_(False) if cfg.prior else None
         self.var = NextScaleTransformer(cfg.var)
         self.var.use_codebook(self.vqvae.codebook)
         D = cfg.var.embed_dim
@@ -272,7 +314,7 @@ class RealIISR(nn.Module):
         "The image the tokens refine (B, 1, H, W): the regression prior of the LR frame, or bicubic without one."
         lr = as_batch(lr_B1hw)
         if self.prior is None: return F.interpolate(lr, scale_factor=self.config.scale, mode='bicubic', align_corners=False)
-        return self.prior(lr.to(self.prior.head.weight.dtype))
+        return self.prior(lr.to(next(self.prior.parameters()).dtype))
 
     def guide_image(self, lr_B1hw, prior_B1HW) -> torch.Tensor:
         "The fidelity path's guide (B, 2, H, W): the prior and the bicubic upsampling of the LR frame."
@@ -280,9 +322,13 @@ class RealIISR(nn.Module):
         return torch.cat([prior_B1HW, up.to(prior_B1HW.dtype)], 1)
 
     def decode_fhat(self, f_hat_BChw, lr_B1hw, prior_B1HW=None, w: float = 0.0) -> torch.Tensor:
-        "SR image (not clipped) from a latent map: [prior +] decoder(f̂), with the fidelity path at weight w."
+        "SR image (not clipped) from a latent map: [prior +] decoder(f̂) with the fidelity path at weight w; 'compact' decoder: w·prior + (1 − w)·decoder(f̂, LR)."
         if self.prior is None: return self.vqvae.fhat_to_img(f_hat_BChw)
         p = self.prior_image(lr_B1hw) if prior_B1HW is None else prior_B1HW
+        if self.vqvae.config.decoder == 'compact':         # the generated image, blended towards the prior by w
+            if w >= 1: return p
+            gen = self.vqvae.fhat_to_img(f_hat_BChw, as_batch(lr_B1hw).to(p.dtype))
+            return gen if w <= 0 else w * p + (1 - w) * gen
         guide = self.guide_image(lr_B1hw, p) if w else None
         return p + self.vqvae.fhat_to_img(f_hat_BChw, guide, w)
 
@@ -361,13 +407,15 @@ class RealIISR(nn.Module):
         return self.loss(lr_B1hw, hr_B1HW)
 
     @torch.no_grad()
-    def generate_tiles(self, lr_B1hw, greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0,
+    def generate_tiles(self, lr_B1hw, greedy: bool = True, top_k: int | None = None, top_p: float = 0.0, temperature: float | None = None,
                        seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
                        prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
                        use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
         "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy', 'variance'}."
         lr = as_batch(lr_B1hw)
         if decode is None: decode = self.config.decode if greedy else 'sample'
+        top_k = self.config.top_k if top_k is None else top_k
+        temperature = self.config.temperature if temperature is None else temperature
         if tokens not in ('generated', 'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
         w = self.config.fidelity if fidelity is None else fidelity
         t0 = time.perf_counter()
@@ -431,7 +479,7 @@ def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, ti
 
 @torch.no_grad()
 def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | None = None, adain_correction: bool | None = None,
-                  greedy: bool = True, top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
+                  greedy: bool = True, top_k: int | None = None, top_p: float = 0.0, temperature: float | None = None, seed: int | None = 0,
                   intermediates: bool = False, batch_size: int = 32, progress=None, max_pixels: int = MAX_LR_PIXELS,
                   decode: str | None = None, fidelity: float | None = None, uncertainty: bool | str = False, use_cache: bool = True,
                   tokens: str = 'generated', timings: dict | None = None, out=None, out_bits=None, tta_views: int = 4):
@@ -469,6 +517,8 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         u = 100 * torch.stack(srs).std(0, unbiased=False)     # % of the intensity range
         return (*first, u) if intermediates else (sr0, u)
     if adain_correction is None: adain_correction = cfg.adain
+    top_k = cfg.top_k if top_k is None else top_k                # sampling defaults: the config's
+    temperature = cfg.temperature if temperature is None else temperature
     was = model.training; model.eval()
     t_start = time.perf_counter(); tm = {} if timings is None else timings
     xp = x.clamp(0, 1).to(dev)
@@ -489,7 +539,8 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         chunk = jobs[k:k + batch_size]
         lr_t = torch.stack([xp[b, :, y:y + t, q:q + t] for b, y, q in chunk])
         p_t = None if p is None else torch.stack([p[b, :, y * s:(y + t) * s, q * s:(q + t) * s] for b, y, q in chunk])
-        gen = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, seed, intermediates, decode=decode, prior_B1HW=p_t,
+        gen = model.generate_tiles(lr_t, greedy, top_k, top_p, temperature, None if seed is None else seed + k, intermediates,
+                                   decode=decode, prior_B1HW=p_t,
                                    image=False, uncertainty=3 if uncertainty else 0, use_cache=use_cache, tokens=tokens, timings=tm)
         maps = [gen['fhat']] + (gen['fhat_steps'] if intermediates else [])
         for j, (b, y, q) in enumerate(chunk):
@@ -500,7 +551,8 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
         if progress is not None: progress(min(k + batch_size, len(jobs)), len(jobs))
     f_maps = acc / norm
     t_dec = time.perf_counter()
-    imgs = [_decode_tiled(model, f, xp, p, wfid)[..., :h * s, :w * s].clamp(0, 1).float().cpu() for f in f_maps]
+    halo = 18 if cfg.vqvae.decoder == 'compact' else 6           # latent cells: the compact decoder sees ±34 LR px
+    imgs = [_decode_tiled(model, f, xp, p, wfid, halo=halo)[..., :h * s, :w * s].clamp(0, 1).float().cpu() for f in f_maps]
     tm['decoding'] = time.perf_counter() - t_dec
     model.train(was)
     sr = imgs[0]

@@ -18,27 +18,35 @@ import torch.nn.functional as F
 from torch.utils.data import ConcatDataset
 from .core import as_batch, seed_everything, pick_device, save_tensors_atomic, load_tensors, bf16_is_fast, cache_dir
 from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, ThermalCropDataset, tno_root,
-                                tno_split, TNO_TRIM, DEGRADATION_KINDS)
+                                tno_split, TNO_TRIM, DEGRADATION_KINDS, hit_uav_root, hit_uav_split)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
 from .metrics import ssim
-from .model import RealIISR, RealIISRConfig, ResidualSRNet, get_config, save_pretrained, _dihedral   # flips, 08
+from .model import (RealIISR, RealIISRConfig, ResidualSRNet, CompactSRNet, make_prior, get_config, save_pretrained,
+                                 _dihedral)   # flips, 08
+from .vqvae import TokenConditionedSR
 
 # %% auto #0
-__all__ = ['make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate', 'StepBatches',
-           'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed', 'git_commit', 'validate',
-           'TrainingDivergedError', 'make_optimizer', 'fit', 'micro_config', 'micro_data', 'fidelity_weight',
-           'fit_fidelity', 'fit_regression', 'save_regression', 'load_regression', 'twin_steps', 'train']
+__all__ = ['auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate',
+           'StepBatches', 'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed',
+           'git_commit', 'validate', 'TrainingDivergedError', 'make_optimizer', 'fit', 'micro_config', 'micro_data',
+           'fidelity_weight', 'fit_fidelity', 'warmup_cosine', 'validate_decoder', 'fit_perceptual', 'fit_regression',
+           'save_regression', 'load_regression', 'twin_steps', 'train']
 
 # %% ../nbs/09_train.ipynb #0e96f948
+def auto_data() -> str:
+    "The data spec 'auto' stands for: 'thermal' with the shared TNO and HIT-UAV frames, 'tno+synthetic' with TNO only, else 'synthetic'."
+    if tno_root() is None: return 'synthetic'
+    return 'thermal' if hit_uav_root() is not None else 'tno+synthetic'
+
 def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
                   pool_hr_size: int | None = None, edges: bool = False, black_clip: tuple | None = None,
                   area: bool = False, frame_scales=()):
-    "(train, validation) LR/HR datasets for a data spec: 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, or 'flir:PATH'."
+    "(train, validation) LR/HR datasets for a data spec: 'thermal' (TNO + HIT-UAV + synthetic), 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, 'flir:PATH'."
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
         src, val = make_datasets(data, ph, scale, seed, n_val, edges=edges, black_clip=black_clip, area=area, frame_scales=frame_scales)
-        spec = data if data in ('synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
-        if spec == 'auto': spec = 'tno+synthetic' if tno_root() is not None else 'synthetic'
+        spec = data if data in ('thermal', 'synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
+        if spec == 'auto': spec = auto_data()
         spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
         extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '') + ('-area' if area else '') + \
                 (f"-scales{'x'.join(f'{float(f):g}' for f in frame_scales)}" if frame_scales else '')
@@ -46,13 +54,18 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
                         seed=seed), val
     syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size),
                                                       edges=edges and train, black_clip=black_clip if train else None)   # the data options: training only
-    if data == 'auto': data = 'tno+synthetic' if tno_root() is not None else 'synthetic'
+    if data == 'auto': data = auto_data()
     if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, train=False)
+    real = lambda paths, n, **kw: DegradedIRDataset(paths, hr_size, scale, seed=seed, length=n, edges=edges, frame_scales=frame_scales,
+                                                    weighting='area' if area else 'frame', **kw)
+    if data == 'thermal':                      # every real training frame we have, and synthetic scenes: 35 % TNO, 45 % HIT-UAV, 20 %
+        (tr, _), (uav_tr, uav_te) = tno_split(), hit_uav_split()        # synthetic; validation on held-out HIT-UAV frames
+        train = ConcatDataset([real(tr, 140_000, trim=TNO_TRIM), real(uav_tr, 180_000), syn(80_000, seed + 1)])
+        return train, DegradedIRDataset(uav_te, hr_size, scale, seed=seed + 10_000, length=n_val, augment=False)
     if data in ('tno', 'tno+synthetic'):
         if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
-        train = DegradedIRDataset(tr, hr_size, scale, seed=seed, length=150_000, trim=TNO_TRIM, edges=edges,
-                                  weighting='area' if area else 'frame', frame_scales=frame_scales)   # crops: frames alike or ∝ area, copies (nb 01)
+        train = real(tr, 150_000, trim=TNO_TRIM)    # crops: frames alike or ∝ area, downscaled copies (notebook 01)
         val = DegradedIRDataset(te, hr_size, scale, seed=seed + 10_000, length=n_val, trim=TNO_TRIM, augment=False)
         if data == 'tno+synthetic': train = ConcatDataset([train, syn(50_000, seed + 1)])
         return train, val
@@ -391,52 +404,163 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
     return hist
 
 
+# %% ../nbs/09_train.ipynb #4a4b398f
+def warmup_cosine(opt, steps: int, warmup: int = 0):
+    "LambdaLR: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1., (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / max(steps, 1))))
+
+@torch.no_grad()
+def validate_decoder(model: RealIISR, val_ds, true_tokens: bool, batch_size: int = 16) -> dict:
+    "PSNR and LPIPS-alex of the decoder's SR (w = 0) on validation tiles, from the true tokens of HR − prior or from generated ones."
+    from realiisr_lite.metrics import psnr, iqa_metric
+    dev, lp = next(model.var.parameters()).device, iqa_metric('lpips')
+    res = dict(psnr=[], lpips=[])
+    for k in range(0, len(val_ds), batch_size):
+        b = collate(val_ds, range(k, min(k + batch_size, len(val_ds))))
+        lr_b, hr_b = b['lr'].to(dev), b['hr']
+        p = model.prior_image(lr_b)
+        f_hat = (model.vqvae.idx_to_fhat(model.vqvae.img_to_idx(hr_b.to(dev) - p)) if true_tokens else
+                 model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=k)['fhat'])
+        sr = model.decode_fhat(f_hat, lr_b, p, 0.0).clamp(0, 1).float().cpu()
+        res['psnr'].append(psnr(sr, hr_b, 4))
+        if not isinstance(lp, str) and min(sr.shape[-2:]) >= 64: res['lpips'].append(lp(sr, hr_b))   # AlexNet needs ≥ 64 px
+    return {k: float(torch.cat(v).mean()) for k, v in res.items() if v}
+
+def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int = 1, steps: int | None = None, resume: bool = True,
+                   progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
+                   stop_after: int | None = None) -> list[dict]:
+    "Stage 1 (tokenizer on true tokens of HR − prior) or 3 (decoder on the transformer's own tokens) of the 'compact' decoder: L1 + LPIPS-vgg + PatchGAN."
+    from realiisr_lite.losses import PerceptualGANLoss
+    tc, vq = model.config.train, model.vqvae
+    if vq.config.decoder != 'compact' or model.prior is None: raise ValueError("fit_perceptual trains the 'compact' decoder over a prior")
+    if stage not in (1, 3): raise ValueError(f"stage must be 1 or 3, got {stage}")
+    steps = (tc.vq_steps if stage == 1 else tc.fid_steps) if steps is None else steps
+    dev = torch.device(device) if device else pick_device()
+    crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0, disc_layers=tc.disc_layers).to(dev)
+    model.to(dev).eval()
+    coder = list(vq.encoder.parameters()) + list(vq.quantizer.parameters()) if stage == 1 else []
+    groups = ([dict(params=coder, lr=tc.vq_lr)] if coder else []) + [dict(params=list(vq.decoder.parameters()), lr=tc.decoder_lr)]
+    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5, 0.9)))
+    for g in groups: g['params'] and [p.requires_grad_(True) for p in g['params']]
+    opt = torch.optim.AdamW(groups, weight_decay=0.0, betas=(0.9, 0.99))
+    sched = warmup_cosine(opt, steps, min(100, steps // 10))
+    holder = nn.ModuleDict(dict(model=model, disc=crit.disc or nn.Identity()))        # what the checkpoint holds
+    keys = lambda k: k.startswith(('model.vqvae.', 'disc.'))
+    out = Path(out) if out else None
+    state_path, disc_path = (out/f'stage{stage}_state.safetensors', out/'discriminator.safetensors') if out else (None, None)
+    start, hist, seed = 0, [], tc.seed + 10 * stage
+    if resume and state_path is not None and state_path.exists():
+        m = load_training_state(state_path, holder, opt, sched, dev); start, hist = m['step'], m.get('history', [])
+        print(f"stage {stage}: resumed from {state_path} at step {start}")
+    elif stage == 3 and crit.disc is not None and disc_path is not None and disc_path.exists():
+        crit.disc.load_state_dict(load_tensors(disc_path, dev)[0])                    # the discriminator goes on from stage 1
+    seed_everything(seed + start)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, initial=start, desc=f'stage {stage} (perceptual)')
+    bs, t0 = tc.vq_batch_size if stage == 1 else tc.batch_size, time.time()
+    for step, b in zip(range(start, steps), step_loader(train_ds, bs, seed, start, steps, device=dev)):
+        lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
+        with torch.no_grad(): p = model.prior_image(lr_b)
+        if stage == 1:
+            vq.train()                                                 # EMA codebook updates, dead-code restarts
+            f_hat, _, qloss, stats = vq.quantizer(vq.encode(hr_b - p))
+            vq.eval()
+        else:
+            with torch.no_grad():
+                f_hat = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
+                if tc.fid_true_share > 0:                              # some samples keep the true tokens of HR − prior
+                    true = vq.idx_to_fhat(vq.img_to_idx(hr_b - p))
+                    pick = torch.rand(len(f_hat), generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                    f_hat = torch.where(pick.view(-1, 1, 1, 1).to(dev), true.to(f_hat.dtype), f_hat)
+            qloss, stats = torch.zeros((), device=dev), {}
+        sr = vq.decoder(f_hat, lr_b)
+        g_loss, parts = crit.generator_loss(sr, hr_b, vq.decoder.last_layer, step)
+        loss = g_loss + qloss
+        if not torch.isfinite(loss): raise TrainingDivergedError(f"stage {stage}: loss became {loss.item()} at step {step + 1}")
+        opt.zero_grad(set_to_none=True); loss.backward()
+        if crit.disc is not None:
+            for q in crit.disc.parameters(): q.grad = None                # the generator's loss must not train the discriminator
+            if step >= crit.gan_start:
+                d_loss = crit.discriminator_loss(sr, hr_b); d_loss.backward(); parts['disc'] = d_loss.detach()
+        opt.step(); sched.step()
+        rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in {**parts, 'q': qloss.detach()}.items()}, **stats,
+                   seconds=round(time.time() - t0, 1))
+        if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
+            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds, true_tokens=stage == 1).items()})
+        if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
+        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
+        if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
+            save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-500:]), keys=keys)
+        if stop_after is not None and step + 1 - start >= stop_after: break
+    if bar is not None: bar.close()
+    if disc_path is not None and crit.disc is not None: save_tensors_atomic(crit.disc.state_dict(), disc_path, dict(stage=stage))
+    vq.requires_grad_(False).eval()
+    return hist
+
 # %% ../nbs/09_train.ipynb #710b5135
-def fit_regression(model: ResidualSRNet, train_ds, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
+def fit_regression(model: nn.Module, train_ds, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
                    progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression',
-                   loss: str = 'l1') -> list[dict]:
-    "Train a regression CNN with L1 (or `loss='mse'`) on step-seeded batches; resumes exactly from `state_path` if it exists."
-    if loss not in _PIXEL_LOSSES: raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)}, got {loss!r}")
+                   loss: str = 'l1', perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, disc_layers: int = 3) -> list[dict]:
+    "Train an SR CNN with L1, MSE or `loss='perceptual'` (L1 + LPIPS-vgg + PatchGAN, notebook 07) on step-seeded batches; resumes exactly."
+    if loss not in (*_PIXEL_LOSSES, 'perceptual'): raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)} or 'perceptual', got {loss!r}")
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    crit = None
+    if loss == 'perceptual':
+        from realiisr_lite.losses import PerceptualGANLoss
+        crit = PerceptualGANLoss(perceptual, gan, gan_start, disc_layers=disc_layers).to(dev)
+    groups = [dict(params=list(model.parameters()))] + ([dict(params=list(crit.disc.parameters()), betas=(0.5, 0.9))] if crit and crit.disc else [])
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
+    sched = warmup_cosine(opt, steps)
+    holder = nn.ModuleDict(dict(model=model, disc=crit.disc if crit and crit.disc else nn.Identity()))
     start, hist = 0, []
     if state_path is not None and Path(state_path).exists():
-        m = load_training_state(state_path, model, opt, sched, dev); start, hist = m['step'], m.get('history', [])
+        m = load_training_state(state_path, holder, opt, sched, dev); start, hist = m['step'], m.get('history', [])
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, initial=start, desc=desc)
     for step, b in zip(range(start, steps), step_loader(train_ds, batch_size, seed, start, steps, device=dev)):
-        value = _PIXEL_LOSSES[loss](model(b['lr'].to(dev)), b['hr'].to(dev))
-        opt.zero_grad(set_to_none=True); value.backward(); opt.step(); sched.step()
-        hist.append({'step': step + 1, loss: round(value.item(), 6)})
+        lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
+        sr = model(lr_b)
+        if crit is None: value, parts = _PIXEL_LOSSES[loss](sr, hr_b), {}
+        else: value, parts = crit.generator_loss(sr, hr_b, [q for q in model.parameters() if q.ndim == 4][-1], step)
+        opt.zero_grad(set_to_none=True); value.backward()
+        if crit is not None and crit.disc is not None:
+            for q in crit.disc.parameters(): q.grad = None
+            if step >= crit.gan_start: crit.discriminator_loss(sr, hr_b).backward()
+        opt.step(); sched.step()
+        hist.append({'step': step + 1, loss: round(value.item(), 6), **{k: round(float(v), 5) for k, v in parts.items()}})
         if bar is not None: bar.update(1); bar.set_postfix({loss: f'{value.item():.4f}'}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
-            save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist[-2000:]), keys=lambda k: True)
+            save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-2000:]), keys=lambda k: True)
     if bar is not None: bar.close()
     model.eval()
     return hist
 
-def save_regression(model: ResidualSRNet, path, meta: dict | None = None) -> Path:
-    "Save a regression CNN as safetensors with its hyper-parameters in the metadata."
-    return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, channels=model.channels,
-                                                              blocks=model.n_blocks, **(meta or {})))
+def save_regression(model: nn.Module, path, meta: dict | None = None) -> Path:
+    "Save a regression CNN (ResidualSRNet or CompactSRNet) as safetensors with its architecture in the metadata."
+    arch = dict(arch='compact') if isinstance(model, CompactSRNet) else dict(arch='residual', channels=model.channels, blocks=model.n_blocks)
+    return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, **arch, **(meta or {})))
 
-def load_regression(path, device='cpu') -> ResidualSRNet:
+def load_regression(path, device='cpu') -> nn.Module:
     "Load a regression CNN saved by `save_regression`."
     t, m = load_tensors(path, device)
     if m.get('kind') != 'regression': raise ValueError(f"{path} is not a regression-baseline checkpoint")
-    net = ResidualSRNet(m['scale'], m['channels'], m['blocks']); net.load_state_dict(t); net.meta = m
+    net = CompactSRNet(m['scale']) if m.get('arch') == 'compact' else ResidualSRNet(m['scale'], m['channels'], m['blocks'])
+    net.load_state_dict(t); net.meta = m
     return net.to(device).eval()
 
 
 # %% ../nbs/09_train.ipynb #d9f7f45d
 def twin_steps(cfg: RealIISRConfig) -> int:
-    "Steps of the regression twin (prior's batch and crop size) that see as many HR pixels as stages 0, 2 and 3 together."
+    "Steps of the regression twin (prior's batch and crop size) that see as many HR pixels as stages 0, 2 and 3 (and a perceptual stage 1) together."
     tc = cfg.train
     px = tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2 + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2
+    if cfg.vqvae.decoder == 'compact': px += tc.vq_steps * tc.vq_batch_size * cfg.hr_size ** 2     # stage 1 trains an SR network too
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
@@ -463,7 +587,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
         else:
             if world > 1: raise RuntimeError("train stages 0 and 1 in one process first, then launch stage 2 with torchrun")
             prior_ds = crops()
-            prior = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+            prior = make_prior(cfg)
+            if cfg.prior_init == 'realesrgan': prior.from_realesrgan()          # pretrained (BSD-3), then fine-tuned on thermal pairs
             fit_regression(prior, prior_ds, tc.prior_steps, tc.prior_batch_size, tc.prior_lr, tc.seed, progress and rank == 0, dev,
                            state_path=out/'prior_state.safetensors', desc='stage 0 (prior)', loss=tc.prior_loss)
             save_regression(prior, prior_path, dict(info, stage='prior', steps=tc.prior_steps, seconds=round(time.time() - t0)))
@@ -473,6 +598,17 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     vq_path = out/'vqvae.safetensors'
     if vqvae is not None: vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
+    elif cfg.vqvae.decoder == 'compact':                               # stage 1: tokenizer + decoder, perceptual objective
+        if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
+        seed_everything(tc.seed)
+        m1 = RealIISR(cfg).to(dev)
+        m1.prior.load_state_dict(prior.state_dict())
+        m1.vqvae.decoder.net.load_state_dict(prior.state_dict())     # the decoder starts as the prior: tokens add to it
+        vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0, device=dev,
+                            val_every=val_every)
+        vq = m1.vqvae
+        save_vqvae(vq, vq_path, dict(training=dict(info, stage='vqvae'), steps=tc.vq_steps, final=vh[-1] if vh else None))
+        info['vqvae_val_psnr'] = next((h['val_psnr'] for h in reversed(vh) if 'val_psnr' in h), None)
     else:                                                              # stage 1: the tokenizer (of HR, or of HR − prior)
         if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         if prior is not None:
@@ -493,22 +629,28 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     hist = fit(model, train_ds, val_ds, out, resume=resume, progress=progress, val_every=val_every, ckpt_every=ckpt_every,
                meta=meta, device=dev)
     res = dict(model=str(out/'model'), final=hist[-1] if hist else None)
-    if tc.fid_steps and model.vqvae.fidelity is not None and rank == 0:   # stage 3: the fidelity path
+    compact = cfg.vqvae.decoder == 'compact'
+    if tc.fid_steps and (model.vqvae.fidelity is not None or compact) and rank == 0:   # stage 3: the decoder on its own tokens
         t3 = time.time()
-        fh = fit_fidelity(model, train_ds, val_ds, out, resume=resume, progress=progress, device=dev, val_every=val_every,
-                          ckpt_every=min(ckpt_every, 100))
+        fit3 = (lambda **kw: fit_perceptual(model, train_ds, val_ds, out, stage=3, **kw)) if compact else \
+               (lambda **kw: fit_fidelity(model, train_ds, val_ds, out, **kw))
+        fh = fit3(resume=resume, progress=progress, device=dev, val_every=val_every, ckpt_every=min(ckpt_every, 100))
         save_pretrained(model, out/'model', dict(meta, steps=tc.steps, history=hist[-20:], fid_history=fh[-20:],
                                                  seconds_stage2=round(t3 - t2), seconds_stage3=round(time.time() - t3)))
         res['final_stage3'] = fh[-1] if fh else None
     res['seconds'] = round(time.time() - t0)
-    if regression and rank == 0:                                       # the twin: same data, as many HR pixels
-        t4, n = time.time(), twin_steps(cfg)
-        reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
+    if regression and rank == 0:                                       # the twins: same CNN, same data, as many HR pixels
         twin_ds = crops() if cfg.prior else train_ds
         bs = tc.prior_batch_size if cfg.prior else tc.batch_size
-        fit_regression(reg, twin_ds, n, bs, tc.prior_lr, seed=tc.seed, progress=progress, device=dev,
-                       state_path=out/'regression_state.safetensors', desc='regression twin', loss=tc.prior_loss)
-        save_regression(reg, out/'regression.safetensors', dict(info, steps=n, batch_size=bs, seconds=round(time.time() - t4)))
-        res['regression'] = str(out/'regression.safetensors')
+        twins = [('regression', tc.prior_loss)] + ([('gan_twin', 'perceptual')] if tc.perceptual or tc.gan else [])
+        for name, loss in twins:                                       # the MSE (or L1) twin; with a perceptual recipe, its GAN twin
+            t4, n = time.time(), twin_steps(cfg)
+            reg = make_prior(cfg)
+            if cfg.prior_init == 'realesrgan': reg.from_realesrgan()
+            fit_regression(reg, twin_ds, n, bs, tc.prior_lr if loss != 'perceptual' else tc.decoder_lr, seed=tc.seed, progress=progress,
+                           device=dev, state_path=out/f'{name}_state.safetensors', desc=name.replace('_', ' '), loss=loss,
+                           perceptual=tc.perceptual, gan=tc.gan, gan_start=tc.gan_start, disc_layers=tc.disc_layers)
+            save_regression(reg, out/f'{name}.safetensors', dict(info, steps=n, batch_size=bs, loss=loss, seconds=round(time.time() - t4)))
+            res[name] = str(out/f'{name}.safetensors')
     return res
 

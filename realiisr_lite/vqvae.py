@@ -18,8 +18,8 @@ from .core import as_batch, save_tensors_atomic, load_tensors, bundled_weights_d
 
 # %% auto #0
 __all__ = ['Phi', 'PhiPartiallyShared', 'nearest_code', 'lookup', 'MultiScaleQuantizer', 'ResBlock', 'Encoder', 'Decoder',
-           'GuideEncoder', 'FidelityFusion', 'FidelityPath', 'VQVAEConfig', 'MultiScaleVQVAE', 'save_vqvae',
-           'load_vqvae', 'eval_reconstruction', 'train_vqvae']
+           'GuideEncoder', 'FidelityFusion', 'FidelityPath', 'TokenConditionedSR', 'VQVAEConfig', 'MultiScaleVQVAE',
+           'save_vqvae', 'load_vqvae', 'eval_reconstruction', 'train_vqvae']
 
 # %% ../nbs/03_vqvae.ipynb #10761f05
 class Phi(nn.Conv2d):
@@ -225,6 +225,28 @@ class FidelityPath(nn.Module):
         return decoder(f_hat_BChw, fuse)
 
 
+# %% ../nbs/03_vqvae.ipynb #74cb9211
+class TokenConditionedSR(nn.Module):
+    "The lite tokenizer's decoder: a compact SR network on the LR frame whose features receive the token latent f̂ (zero-initialised convs)."
+    def __init__(self, latent_dim: int, scale: int = 4, features: int = 64, n_conv: int = 32, inject=(0, 8, 16, 24)):
+        super().__init__()
+        from realiisr_lite.metrics import SRVGGNetCompact
+        self.net, self.scale = SRVGGNetCompact(1, 1, features, n_conv, scale), scale
+        self.inject = nn.ModuleDict({str(k): nn.Conv2d(latent_dim, features, 3, padding=1) for k in inject})
+        for c in self.inject.values(): nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)
+
+    def forward(self, f_hat_BChw, lr_B1hw):
+        "SR image (B, 1, s·h, s·w), not clipped, from the token latent (any grid; resampled to the LR grid) and the LR frame."
+        z_BChw = F.interpolate(f_hat_BChw.to(lr_B1hw.dtype), size=lr_B1hw.shape[-2:], mode='bilinear', align_corners=False)
+        h = lr_B1hw
+        for i, layer in enumerate(self.net.body):
+            h = layer(h)
+            if i % 2 and str(i // 2) in self.inject: h = h + self.inject[str(i // 2)](z_BChw)   # after conv i//2 and its PReLU
+        return self.net.upsampler(h) + F.interpolate(lr_B1hw, scale_factor=self.scale, mode='nearest')
+
+    @property
+    def last_layer(self) -> torch.Tensor: return self.net.body[-1].weight
+
 # %% ../nbs/03_vqvae.ipynb #252835e0
 @dataclass
 class VQVAEConfig:
@@ -243,6 +265,8 @@ class VQVAEConfig:
     ema_decay: float = 0.99
     fidelity: bool = False           # a fidelity path (guide image → decoder), trained after the tokenizer
     guide_channels: int = 2
+    decoder: str = 'conv'            # 'conv' (VAR's: the image from the tokens) or 'compact' (TokenConditionedSR: tokens + LR frame)
+    sr_scale: int = 4                # the 'compact' decoder's upscaling factor from the LR frame
 
     @property
     def image_size(self) -> int: return self.patch_nums[-1] * self.downsample
@@ -260,7 +284,9 @@ class MultiScaleVQVAE(nn.Module):
         self.config = cfg
         C = cfg.latent_dim
         self.encoder = Encoder(C - 1 if cfg.lowpass else C, cfg.downsample, cfg.base_channels, cfg.blocks)
-        self.decoder = Decoder(C, cfg.downsample, cfg.base_channels, cfg.blocks)
+        if cfg.decoder not in ('conv', 'compact'): raise ValueError(f"decoder must be 'conv' or 'compact', got {cfg.decoder!r}")
+        if cfg.decoder == 'compact' and (cfg.lowpass or cfg.fidelity): raise ValueError("the 'compact' decoder reads the LR frame: no lowpass, no fidelity path")
+        self.decoder = Decoder(C, cfg.downsample, cfg.base_channels, cfg.blocks) if cfg.decoder == 'conv' else TokenConditionedSR(C, cfg.sr_scale)
         self.quantizer = MultiScaleQuantizer(cfg.codebook_size, C, cfg.patch_nums, cfg.commit_beta, cfg.phi_beta,
                                              cfg.phi_k, cfg.ema_decay)
         self.fidelity = FidelityPath(self.decoder, cfg.guide_channels) if cfg.fidelity else None
@@ -283,7 +309,10 @@ class MultiScaleVQVAE(nn.Module):
         return f
 
     def fhat_to_img(self, f_hat_BChw: torch.Tensor, guide=None, w: float = 0.0) -> torch.Tensor:
-        "Decode a (quantised) latent map into an image (B, 1, H, W), not clipped; with a guide image, fidelity weight w."
+        "Decode a (quantised) latent map into an image (B, 1, H, W), not clipped; with a guide image, fidelity weight w (the 'compact' decoder: guide = LR frame)."
+        if self.config.decoder == 'compact':
+            if guide is None: raise ValueError("the 'compact' decoder needs the LR frame as its guide")
+            return self.decoder(f_hat_BChw, guide)
         if w and guide is not None and self.fidelity is not None:
             out = self.fidelity.decode(self.decoder, f_hat_BChw, guide.to(f_hat_BChw.dtype), w)
         else: out = self.decoder(f_hat_BChw)
@@ -292,10 +321,10 @@ class MultiScaleVQVAE(nn.Module):
             out = out + F.interpolate(low, scale_factor=self.config.downsample, mode='bicubic', align_corners=False).to(out.dtype)
         return out
 
-    def forward(self, img_B1HW):
-        "Reconstruct an image: (recon, quantizer loss, per-scale indices, codebook stats)."
+    def forward(self, img_B1HW, guide=None):
+        "Reconstruct an image: (recon, quantizer loss, per-scale indices, codebook stats); `guide`: the 'compact' decoder's LR frame."
         f_hat, idx_list, qloss, stats = self.quantizer(self.encode(img_B1HW))
-        return self.fhat_to_img(f_hat), qloss, idx_list, stats
+        return self.fhat_to_img(f_hat, guide), qloss, idx_list, stats
 
     @torch.no_grad()
     def img_to_idx(self, img_B1HW) -> list[torch.Tensor]:
