@@ -25,8 +25,8 @@ __all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE
            'order_violation_rate', 'edge_sharpness', 'hotspot_drift', 'celsius_errors', 'EvalReport', 'evaluate',
            'resolve_data', 'eval_dataset', 'raw16_frames', 'temperature_maps', 'TemperaturePairs', 'CenterCrop',
            'sr_methods', 'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
-           'perception_distortion_figure', 'benchmark_super_resolve', 'run_evaluation', 'ssim_loss_by_brightness',
-           'clip_end', 'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
+           'perception_distortion_figure', 'benchmark_super_resolve', 'run_evaluation', 'frame_tiles', 'token_study',
+           'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -455,6 +455,44 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         if isinstance(rep.rows[0].get('lpips'), float):
             perception_distortion_figure(rep, path=out/'perception_distortion.png', seed_sep=' @'); plt.close('all')
     return rep
+
+# %% ../nbs/10_eval.ipynb #705b3eff
+def frame_tiles(dataset, tile: int, scale: int = 4, per_frame: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    "LR tiles (N, 1, t, t) and their HR (N, 1, st, st): a 2×2 grid (per_frame=4) or the single tile at the centre of each frame large enough."
+    lrs, hrs = [], []
+    for i in range(len(dataset)):
+        it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
+        h, w = lr.shape[-2:]
+        if min(h, w) < (2 * tile if per_frame == 4 else tile): continue
+        ys, xs = ((h // 2 - tile, h // 2), (w // 2 - tile, w // 2)) if per_frame == 4 else (((h - tile) // 2,), ((w - tile) // 2,))
+        for y in ys:
+            for x in xs:
+                lrs.append(lr[..., y:y + tile, x:x + tile]); hrs.append(hr[..., y * scale:(y + tile) * scale, x * scale:(x + tile) * scale])
+    return torch.cat(lrs), torch.cat(hrs)
+
+@torch.no_grad()
+def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: float | None = None, batch_size: int = 16) -> dict:
+    "Per sampling seed: mean LPIPS-alex and PSNR of tiles decoded with the model's tokens, neutral tokens and another frame's tokens."
+    lr_N, hr_N = frame_tiles(dataset, model.config.lr_size, model.config.scale, per_frame)
+    lp, dev = iqa_metric('lpips'), next(model.parameters()).device
+    w = model.config.fidelity if fidelity is None else fidelity
+    out = {}
+    for s in seeds:
+        rows = {k: dict(lpips=[], psnr=[]) for k in ('model tokens', 'neutral tokens', "another frame's tokens")}
+        for k in range(0, len(lr_N), batch_size):
+            lr_b, hr_b = lr_N[k:k + batch_size].to(dev), hr_N[k:k + batch_size]
+            p = model.prior_image(lr_b) if model.prior is not None else None
+            own = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=s * 1_000_003 + k)['fhat']
+            neutral = model.generate_tiles(lr_b, prior_B1HW=p, image=False, tokens='neutral')['fhat']
+            other = model.generate_tiles(lr_N.roll(per_frame, 0)[k:k + batch_size].to(dev), image=False, seed=s * 1_000_003 + k)['fhat']
+            for name, f in zip(rows, (own, neutral, other)):
+                sr = model.decode_fhat(f, lr_b, p, w).clamp(0, 1).float().cpu()
+                rows[name]['psnr'].append(psnr(sr, hr_b))
+                if not isinstance(lp, str): rows[name]['lpips'].append(lp(sr, hr_b))
+        out[s] = {n: {m: float(torch.cat(v).mean()) for m, v in r.items() if v} for n, r in rows.items()}
+    summary = {n: {m: (float(np.mean([out[s][n][m] for s in seeds])), float(np.std([out[s][n][m] for s in seeds], ddof=1)) if len(seeds) > 1 else 0.)
+                   for m in out[seeds[0]][n]} for n in out[seeds[0]]}
+    return dict(tiles=len(lr_N), fidelity=w, per_seed=out, mean_std=summary)
 
 # %% ../nbs/10_eval.ipynb #593be98b
 SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit levels
