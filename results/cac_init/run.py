@@ -1,4 +1,4 @@
-"""Does the CAC initialisation matter for training? One short run per variant, same seed, same data (issue 11, item 6).
+"""Does the CAC initialisation matter for training? One short run per variant, same seed, same data.
 
 Stage 1: a micro tokenizer (`micro_config`, 16-px HR tiles, 32 codes) trained once on synthetic crops.
 Stage 2: the micro Real-IISR trained from scratch twice with `fit`, once with `ConditionAdaptiveCodebook(variant='ours')`
@@ -8,7 +8,7 @@ trained and with the CAC switched off (α = 0).
 
 Run from the repository root:  OMP_NUM_THREADS=1 .venv/bin/python results/cac_init/run.py [STEPS=400] [SEED=0]
 Writes results/cac_init/results_seed{SEED}.json. The numbers in notebook 06 were measured with the library of one
-commit (`git archive <commit> realiisr_lite | tar -x -C /tmp/snap`, then `PYTHONPATH=/tmp/snap CODE_COMMIT=<commit> ...`).
+commit (`git archive <commit> realiisr_lite | tar -x -C scratch/snap`, then `PYTHONPATH=scratch/snap CODE_COMMIT=<commit> ...`).
 """
 import copy, json, math, os, sys, time
 from pathlib import Path
