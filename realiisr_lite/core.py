@@ -6,7 +6,7 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f3217da7
 from __future__ import annotations
-import json, os, random
+import json, os, random, uuid
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,10 +14,10 @@ import matplotlib
 from matplotlib.colors import LinearSegmentedColormap
 
 # %% auto #0
-__all__ = ['IRON', 'THERMAL_CMAPS', 'pick_device', 'bf16_is_fast', 'seed_everything', 'shared_data_dir', 'in_ci', 'cache_dir',
-           'as_image_2d', 'as_batch', 'get_cmap', 'colorize', 'show_thermal', 'mark_row', 'show_pairs', 'line_profile',
-           'plot_line_profile', 'feather_weights', 'tiled_apply', 'save_tensors_atomic', 'load_tensors',
-           'bundled_weights_dir']
+__all__ = ['MIN_LR_SIDE', 'IRON', 'THERMAL_CMAPS', 'pick_device', 'bf16_is_fast', 'seed_everything', 'shared_data_dir', 'in_ci',
+           'cache_dir', 'as_image_2d', 'as_batch', 'image_size_problem', 'get_cmap', 'colorize', 'show_thermal',
+           'mark_row', 'show_pairs', 'line_profile', 'plot_line_profile', 'tile_starts', 'feather_weights',
+           'tiled_apply', 'make_folder', 'write_atomic', 'save_tensors_atomic', 'load_tensors', 'bundled_weights_dir']
 
 # %% ../nbs/00_core.ipynb #5776167b
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -91,6 +91,16 @@ def as_batch(img) -> torch.Tensor:
     elif x.ndim == 3: x = x[None] if x.shape[0] == 1 else x[:, None]
     if x.ndim != 4 or x.shape[1] != 1: raise ValueError(f"expected (B, 1, H, W), got {tuple(x.shape)}")
     return x
+
+# %% ../nbs/00_core.ipynb #c87a6851
+MIN_LR_SIDE = 8     # the smallest image side (pixels) the library accepts, from a file on disk to the model's LR input
+
+def image_size_problem(w: int, h: int, min_side: int = MIN_LR_SIDE, max_pixels: int | None = None) -> str | None:
+    "Why a w×h image is refused (more than `max_pixels` pixels, or a side under `min_side`), or None: the one wording."
+    if max_pixels is not None and w * h > max_pixels:
+        return f"image {w}x{h} is too large ({w * h:,} pixels, the limit is {max_pixels:,})"
+    if min(w, h) < min_side: return f"image {w}x{h} is too small (need at least {min_side}x{min_side} pixels)"
+    return None
 
 # %% ../nbs/00_core.ipynb #2ce2bf5e
 _IRON_NODES = [(0.00, (0.00, 0.00, 0.00)), (0.12, (0.10, 0.00, 0.33)), (0.30, (0.42, 0.00, 0.55)),
@@ -177,11 +187,10 @@ def plot_line_profile(images, row: int, ax=None, labels=None, title: str | None 
     return ax
 
 # %% ../nbs/00_core.ipynb #e4c5f65f
-def _starts(n: int, tile: int, stride: int) -> list[int]:
-    "Tile start offsets covering [0, n) with the last tile flush with the end."
+def tile_starts(n: int, tile: int, stride: int, align: int = 1) -> list[int]:
+    "Tile start offsets covering [0, n), every `stride`, each a multiple of `align`, the last tile flush with the end."
     if n <= tile: return [0]
-    s = list(range(0, n - tile, stride))
-    return s + [n - tile]
+    return sorted({min(s // align * align, n - tile) for s in range(0, n - tile, stride)} | {n - tile})
 
 def feather_weights(t: int, overlap: int) -> torch.Tensor:
     "Separable (t, t) blending weights that ramp linearly over `overlap` pixels at each side (never zero)."
@@ -200,7 +209,7 @@ def tiled_apply(fn, img, tile: int, overlap: int = 0, scale: int = 1, batch_size
         x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode=mode)
     Hp, Wp = x.shape[-2:]
     stride = max(1, tile - overlap)
-    coords = [(y, xx) for y in _starts(Hp, tile, stride) for xx in _starts(Wp, tile, stride)]
+    coords = [(y, xx) for y in tile_starts(Hp, tile, stride) for xx in tile_starts(Wp, tile, stride)]
     T = tile * scale
     wgt = feather_weights(T, overlap * scale).to(x)
     out, norm = None, torch.zeros(B, 1, Hp * scale, Wp * scale, dtype=x.dtype, device=x.device)
@@ -217,19 +226,34 @@ def tiled_apply(fn, img, tile: int, overlap: int = 0, scale: int = 1, batch_size
     return (out / norm)[..., :H * scale, :W * scale]
 
 # %% ../nbs/00_core.ipynb #fe5d65cd
-def save_tensors_atomic(tensors: dict, path, meta: dict | None = None) -> Path:
-    "Write a dict of tensors to a .safetensors file atomically (temp file + rename), with JSON metadata."
-    from safetensors.torch import save_file
+def make_folder(folder) -> Path:
+    "Create `folder` and its parents if needed; NotADirectoryError naming the file that stands where a folder must be."
+    folder = Path(folder)
+    for p in (folder, *folder.parents):                  # the deepest part that exists must be a folder
+        if p.exists():
+            if not p.is_dir(): raise NotADirectoryError(f"{p} is a file, not a folder")
+            break
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+def write_atomic(path, data: bytes | str) -> Path:
+    "Write `data` (str as UTF-8) to `path` via a temporary file in the same folder renamed into place; removed if it fails."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
+    make_folder(path.parent)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a file")
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp')
     try:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp),
-                  metadata={'meta': json.dumps(meta or {})})
+        with open(tmp, 'xb') as f: f.write(data.encode('utf-8') if isinstance(data, str) else data)
         os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
     return path
+
+def save_tensors_atomic(tensors: dict, path, meta: dict | None = None) -> Path:
+    "Write a dict of tensors to a .safetensors file atomically (`write_atomic`), with JSON metadata."
+    from safetensors.torch import save
+    return write_atomic(path, save({k: v.detach().contiguous().cpu() for k, v in tensors.items()},
+                                   metadata={'meta': json.dumps(meta or {})}))
 
 def load_tensors(path, device='cpu') -> tuple[dict, dict]:
     "Read a .safetensors file written by `save_tensors_atomic`: (tensors, metadata); a clear error if missing or corrupt."

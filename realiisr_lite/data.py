@@ -7,14 +7,14 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #7edd9330
 from __future__ import annotations
-import hashlib, json, math, os, socket, warnings
+import hashlib, io, json, math, os, socket, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
-from .core import as_batch, as_image_2d, shared_data_dir
+from .core import MIN_LR_SIDE, as_batch, as_image_2d, image_size_problem, shared_data_dir, write_atomic
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'MAX_PIXELS', 'OUT_BITS', 'DEGRADATION_KINDS', 'RADIOMETRY', 'SEVERITIES', 'AGC_RANGES',
@@ -80,7 +80,7 @@ def _norm_range(a: np.ndarray, kind: str, normalize, percentiles) -> tuple[str, 
     raise ValueError(f"unknown normalize={normalize!r}: use 'auto', 'fixed', 'minmax', 'percentile' or (lo, hi)")
 
 def load_thermal(path, normalize='auto', percentiles=(1., 99.), allow_pseudocolor: bool = False,
-                 min_size: int = 4, max_pixels: int = MAX_PIXELS, grey_tol: float = 3.) -> tuple[torch.Tensor, dict]:
+                 min_size: int = MIN_LR_SIDE, max_pixels: int = MAX_PIXELS, grey_tol: float = 3.) -> tuple[torch.Tensor, dict]:
     "Read a thermal image file as a (1, H, W) float32 tensor in [0, 1] plus metadata; bad files raise ThermalImageError."
     path = Path(path)
     if not path.exists(): raise ThermalImageError(path, "file not found")
@@ -89,10 +89,10 @@ def load_thermal(path, normalize='auto', percentiles=(1., 99.), allow_pseudocolo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            im = Image.open(path)
+            im = Image.open(path)                        # reads the header only: the size is known before any pixel
             w, h = im.size
-            if w * h > max_pixels: raise ThermalImageError(path, f"image too large: {w}x{h} = {w*h:,} pixels (limit {max_pixels:,})")
-            if min(w, h) < min_size: raise ThermalImageError(path, f"image too small: {w}x{h} (need at least {min_size}x{min_size})")
+            problem = image_size_problem(w, h, min_size, max_pixels)
+            if problem: raise ThermalImageError(path, problem)
             im.load()
     except ThermalImageError: raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -121,16 +121,11 @@ def _pil_format(path: Path) -> str:
     s = path.suffix.lstrip('.').upper()
     return {'': 'PNG', 'TIF': 'TIFF', 'JPG': 'JPEG'}.get(s, s)
 
-def _save_atomic(arr: np.ndarray, path: Path, **kw) -> Path:
-    "Write an array as an image via a temporary file renamed into place (nothing half-written is ever left)."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        Image.fromarray(arr).save(tmp_path, format=_pil_format(path), **kw)
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists(): tmp_path.unlink()
-    return path
+def _image_bytes(arr: np.ndarray, path: Path, **kw) -> bytes:
+    "An array encoded as an image file in the format of `path`'s suffix (for `write_atomic`)."
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format=_pil_format(path), **kw)
+    return buf.getvalue()
 
 def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Path:
     "Write a [0, 1] image as an 8- or 16-bit PNG/TIFF (16-bit in the input's count range when `meta` is given), atomically."
@@ -142,7 +137,7 @@ def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Pat
         v = denormalize(np.clip(a, 0, 1), meta) if (meta and meta.get('kind') == 'raw16') else np.clip(a, 0, 1) * 65535
         arr = np.clip(v + 0.5, 0, 65535).astype(np.uint16)
     else: raise ValueError(f"bit_depth must be 8 or 16, got {bit_depth}")
-    return _save_atomic(arr, path)
+    return write_atomic(path, _image_bytes(arr, path))
 
 # %% ../nbs/01_data.ipynb #3201833b
 OUT_BITS = (8, 16, 'float')
@@ -197,11 +192,8 @@ def write_thermal_file(arr: np.ndarray, path, record: dict | None = None, sideca
     elif text and fmt == 'PNG':
         from PIL.PngImagePlugin import PngInfo
         kw['pnginfo'] = PngInfo(); kw['pnginfo'].add_text('Description', text)
-    _save_atomic(arr, path, **kw)
-    if sidecar and text:
-        side = path.with_name(path.name + '.json')
-        tmp = side.with_name(f'.{side.name}.tmp{os.getpid()}')
-        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + '\n', encoding='utf-8'); os.replace(tmp, side)
+    write_atomic(path, _image_bytes(arr, path, **kw))
+    if sidecar and text: write_atomic(path.with_name(path.name + '.json'), json.dumps(record, indent=1, ensure_ascii=False) + '\n')
     return path
 
 def save_like_input(img, path, meta: dict | None, out_bits=None, description: dict | str | None = None,

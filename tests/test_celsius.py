@@ -95,7 +95,7 @@ def test_temperature_pairs_keep_the_maps_units(shared_data, tmp_path):
 def test_cli_eval_celsius(shared_data, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', MPLBACKEND='Agg')
     r = subprocess.run([sys.executable, '-m', 'realiisr_lite.cli', 'eval', '--data', 'celsius', '--no-model', '--max-items', '2',
-                        '--out', str(tmp_path/'c')], capture_output=True, text=True, timeout=300, env=env)
+                        '--peer', 'none', '--out', str(tmp_path/'c')], capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr
     rep = json.loads((tmp_path/'c'/'report.json').read_text())
     rows = {(x['method'], x['index']): x for x in rep['rows']}
