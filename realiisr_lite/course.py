@@ -11,8 +11,9 @@ import ast, json, re, shutil
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['COURSE_KEY', 'blank_functions', 'course_items', 'student_cell', 'student_notebook', 'export_student', 'run_notebook',
-           'restore_reference', 'check_notebook', 'format_check', 'course_summary', 'check_course']
+__all__ = ['COURSE_KEY', 'blank_functions', 'course_items', 'student_cell', 'student_notebook', 'learning_path_copy',
+           'export_student', 'run_notebook', 'restore_reference', 'check_notebook', 'format_check', 'course_summary',
+           'check_course']
 
 # %% ../nbs/13_course.ipynb #f52b41e0
 def _directives(src: str) -> dict:
@@ -132,12 +133,24 @@ def student_notebook(nb: dict) -> dict:
     nb['nbformat'], nb['nbformat_minor'] = 4, max(nb.get('nbformat_minor', 0), 5)     # cell ids need nbformat 4.5
     return nb
 
-def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb') -> list[Path]:
-    "Write student versions of the course notebooks (default: the repository's nbs/) into `dest`."
+def learning_path_copy(nb: dict) -> dict:
+    "The learning path (index.ipynb) for the student folder: unchanged but for its outputs, which are cleared; no banner, nothing blanked."
+    nb = json.loads(json.dumps(nb))
+    for i, c in enumerate(nb['cells']):
+        c.setdefault('id', f'cell-{i}'); c.setdefault('metadata', {})
+        if c['cell_type'] == 'code': c['outputs'] = []; c['execution_count'] = None
+    nb['nbformat'], nb['nbformat_minor'] = 4, max(nb.get('nbformat_minor', 0), 5)
+    return nb
+
+def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb', index: bool = True) -> list[Path]:
+    "Write student versions of the course notebooks (default: the repository's nbs/) into `dest`, and the learning path `index.ipynb` (`index=True`)."
     src_dir = Path(nbs_dir) if nbs_dir else Path(__file__).resolve().parent.parent/'nbs'
     if not src_dir.is_dir(): raise FileNotFoundError(f"notebook folder not found: {src_dir} (pass the folder of the course notebooks)")
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     out = []
+    if index and (src_dir/'index.ipynb').is_file():
+        (dest/'index.ipynb').write_text(json.dumps(learning_path_copy(json.loads((src_dir/'index.ipynb').read_text())), indent=1, ensure_ascii=False))
+        out.append(dest/'index.ipynb')
     for p in sorted(src_dir.glob(pattern)):
         nb = json.loads(p.read_text())
         (dest/p.name).write_text(json.dumps(student_notebook(nb), indent=1, ensure_ascii=False))

@@ -1,6 +1,6 @@
-"""PSNR and SSIM (ours and pyiqa's), learned metrics when their weights exist, two thermal-specific measures
-(order violations between neighbouring patches, hot-spot drift), per degradation kind; the rows that matter
-(bicubic, a regression CNN, Real-IISR-lite and its ablations); efficiency; figures in the style of the paper.
+"""The measures (PSNR and SSIM, LPIPS and DISTS, two thermal-specific ones, errors in °C), `evaluate` and the
+`realiisr-lite eval` command behind every table, the figures a paper shows, and the bundled model against
+bicubic, its regression twin and the Real-ESRGAN peer.
 
 Docs: https://github.com/realiisr-lite/realiisr_lite/eval.html.md"""
 

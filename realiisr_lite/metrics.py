@@ -21,10 +21,10 @@ from .core import as_batch, shared_data_dir, load_tensors
 # %% auto #0
 __all__ = ['PRETRAINED_FILES', 'ALEXNET_TAPS', 'VGG16_TAPS', 'CALIBRATION', 'PERCEPTUAL_METRICS', 'IQA_WEIGHTS',
            'LOWER_IS_BETTER', 'to_uint8_levels', 'psnr', 'gaussian_window', 'ssim', 'ssim_terms', 'bicubic_upscale',
-           'WeightsNotFound', 'weights_dirs', 'find_weights', 'load_weights', 'alexnet_features', 'vgg16_features',
-           'frozen_backbone', 'tapped', 'to_rgb', 'LPIPS', 'calibration_pairs', 'L2Pool', 'DISTS', 'NotAvailable',
-           'iqa_weights_missing', 'iqa_metric', 'SRVGGNetCompact', 'RealESRGANPeer', 'grey_compact_weights',
-           'realesrgan_grey', 'MetricTable', 'evaluate_pairs']
+           'WeightsNotFound', 'home_relative', 'weights_dirs', 'find_weights', 'load_weights', 'alexnet_features',
+           'vgg16_features', 'frozen_backbone', 'tapped', 'to_rgb', 'LPIPS', 'calibration_pairs', 'L2Pool', 'DISTS',
+           'NotAvailable', 'iqa_weights_missing', 'iqa_metric', 'SRVGGNetCompact', 'RealESRGANPeer',
+           'grey_compact_weights', 'realesrgan_grey', 'MetricTable', 'evaluate_pairs']
 
 # %% ../nbs/02_metrics.ipynb #5a9b8699
 def to_uint8_levels(img) -> torch.Tensor:
@@ -105,6 +105,12 @@ PRETRAINED_FILES = {  # name -> (file in $REALIISR_WEIGHTS or ../shared/weights,
     'realesrgan': ('realesr-general-x4v3.safetensors', ('realiisr', 'realesr-general-x4v3.pth')),
 }
 
+def home_relative(p) -> str:
+    "A path as reports should show it: `~/...` under the home folder, so that no machine's paths end up in results."
+    p, home = Path(p), Path.home()
+    try: return str(Path('~')/p.relative_to(home))
+    except ValueError: return str(p)
+
 def _cache_dirs() -> dict:
     hub = Path(torch.hub.get_dir())
     hf = Path(os.environ.get('HF_HUB_CACHE', Path(os.environ.get('HF_HOME', Path.home()/'.cache'/'huggingface'))/'hub'))
@@ -132,7 +138,7 @@ def find_weights(name: str, path=None) -> Path:
             if (d/f).is_file(): return d/f
     if (_cache_dirs()[cache]/official).is_file(): return _cache_dirs()[cache]/official
     raise WeightsNotFound(f"{name} weights not found: put {fname} in $REALIISR_WEIGHTS or ../shared/weights, "
-                          f"or the official {official} in {_cache_dirs()[cache]}")
+                          f"or the official {official} in {home_relative(_cache_dirs()[cache])}")
 
 def load_weights(name: str, path=None) -> dict:
     "The tensors of pretrained weights `name`: safetensors, or an official .pth read with `weights_only=True` (no code unpickled)."
@@ -291,7 +297,7 @@ def iqa_metric(name: str, device='cpu'):
             except WeightsNotFound as e: return NotAvailable(f'not available: {e}')
         else:
             missing = iqa_weights_missing(name)
-            if missing: return NotAvailable(f"not available: weights not found in {', '.join(sorted({str(Path(m).parent) for m in missing}))}")
+            if missing: return NotAvailable(f"not available: weights not found in {', '.join(sorted({home_relative(Path(m).parent) for m in missing}))}")
             os.environ.setdefault('HF_HUB_OFFLINE', '1')
             try:
                 import pyiqa
