@@ -20,8 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from .core import (THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, get_cmap, pick_device,
-                                plot_line_profile)
+from .core import (MIN_LR_SIDE, THERMAL_CMAPS, as_image_2d, bundled_weights_dir, colorize, get_cmap,
+                                make_folder, pick_device, plot_line_profile)
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 output_bits, save_like_input, save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim, iqa_metric
@@ -52,6 +52,12 @@ BUNDLED_MISSING = ("The bundled model (realiisr_lite/weights/tiny) is not in thi
 
 _MODELS: dict = {}
 _MODELS_LOCK = threading.Lock()
+
+def _temp_folder(prefix: str) -> Path:
+    "A new folder in the system's temporary folder (`realiisr_*`), removed when this process exits."
+    d = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 def is_model_folder(path) -> bool:
     "True for a folder written by `save_pretrained` (it holds config.json and model.safetensors)."
@@ -166,10 +172,7 @@ def read_upload(f, max_file_mb: float = DEMO_MAX_FILE_MB, max_pixels: int = DEMO
         raise DemoInputError(f"{path.name}: not an image type the demo reads; use PNG (8/16-bit), TIFF, BMP or JPEG")
     mb = path.stat().st_size / 2**20
     if mb > max_file_mb: raise DemoInputError(f"{path.name} is {mb:.1f} MB; the limit is {max_file_mb:g} MB")
-    img, meta = load_thermal(path, max_pixels=max_pixels)
-    h, w = img.shape[-2:]
-    if h * w > max_pixels:   # load_thermal checks this too; keep the limit here even if its default changes
-        raise DemoInputError(f"{path.name} is {w}×{h} = {h*w:,} pixels; the limit is {max_pixels:,}")
+    img, meta = load_thermal(path, max_pixels=max_pixels)      # the size rule, checked from the header before decoding
     return img[None], meta
 
 _ABS_PATH = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?[\\/](?=[^\s\\/])(?:[^\s'\"(),;:\\/]+[\\/])*([^\s'\"(),;:\\/]+)")
@@ -271,7 +274,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
         hv, hm = load_thermal(_upload_path(ref_file), normalize='minmax', max_pixels=max_lr_pixels * cfg.scale**2)
         same = value_units(hm) == units
         view.update(hr_view=hv[None] if same else None, hr_range=tuple(map(float, hm['norm_range'])) if same else None)
-    out_dir = Path(out_dir or tempfile.mkdtemp(prefix='realiisr_sr_'))
+    out_dir = Path(out_dir) if out_dir else _temp_folder('realiisr_sr_')     # None: removed when the process exits
     kind = output_bits(meta)                   # the input's kind: 'float' (TIFF in its units), 16 or 8
     name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
     download = save_like_input(sr, out_dir/name, meta, description=demo_provenance(
@@ -535,13 +538,12 @@ def _quiet(gr, cls):
     return ABCMeta.__new__(type(cls), cls.__name__, (cls,), attrs)
 
 def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS,
-              examples: bool = True, models_dir=None, queue_size: int = DEMO_QUEUE_SIZE):
-    "The demo as a `gr.Blocks` (queued, not launched), offering the models of `model_registry(models, models_dir)` by name."
+              examples: bool = True, models_dir=None, queue_size: int = DEMO_QUEUE_SIZE, work_dir=None):
+    "A queued, unlaunched `gr.Blocks` offering `model_registry(models, models_dir)` by name, files in `work_dir`."
     import gradio as gr
     registry = model_registry(models, models_dir)
     names = list(registry)
-    work = Path(tempfile.mkdtemp(prefix='realiisr_demo_'))
-    atexit.register(shutil.rmtree, work, True)
+    work = make_folder(work_dir) if work_dir else _temp_folder('realiisr_demo_')   # examples, a folder per request
     default_model, model_note = None, f"⚠️ **No model loaded.** {BUNDLED_MISSING}"
     if names:
         try:
@@ -556,7 +558,7 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
         dict(value=tile // 4, maximum=tile // 2, info=f'the model works on {tile}-px tiles; overlap hides the seams'))
     n_rows = -(-len(default_model.config.vqvae.patch_nums) // 4) if default_model else 3    # gallery rows, 4 per row
     ex = make_examples(work/'examples') if examples else []
-    max_row = scale * (max_lr_pixels // 8) - 1     # the tallest SR result the limits allow (an LR image is ≥ 8 px wide)
+    max_row = scale * (max_lr_pixels // MIN_LR_SIDE) - 1     # the tallest SR result the limits allow
     File, Dropdown, Radio, Number, Checkbox, Slider = (_quiet(gr, c) for c in
                                                        (gr.File, gr.Dropdown, gr.Radio, gr.Number, gr.Checkbox, gr.Slider))
 
@@ -699,9 +701,7 @@ def _stop_on_signals():
 def _private_upload_folder():
     "Give this server process its own Gradio upload folder (unless GRADIO_TEMP_DIR is set), removed at exit."
     if os.environ.get('GRADIO_TEMP_DIR'): return
-    d = tempfile.mkdtemp(prefix='realiisr_uploads_')
-    atexit.register(shutil.rmtree, d, True)
-    os.environ['GRADIO_TEMP_DIR'] = d
+    os.environ['GRADIO_TEMP_DIR'] = str(_temp_folder('realiisr_uploads_'))
 
 def launch(host: str = DEMO_HOST, port: int = DEMO_PORT, models=None, share: bool = False, device=None,
            max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS, examples: bool = True,

@@ -20,10 +20,10 @@ def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
     "Synthesise a scene, degrade it (defocus, motion), upscale with bicubic, score it, save a figure; returns the metrics."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from realiisr_lite.core import show_thermal, plot_line_profile, mark_row
+    from realiisr_lite.core import show_thermal, plot_line_profile, mark_row, make_folder, write_atomic
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal, DEGRADATION_KINDS
     from realiisr_lite.metrics import bicubic_upscale, psnr, ssim
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out)
     hr, info = ThermalSceneSynth(size)(seed)
     hr = hr[None]
     row = int(np.argmax(hr[0, 0].max(1).values.numpy()))
@@ -40,7 +40,7 @@ def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
     save_thermal(hr, out/'hr.png')
     fig.suptitle(f"realiisr_lite quick start: synthetic scene (seed {seed}: {', '.join(info['categories'])})")
     fig.tight_layout(); fig.savefig(out/'quickstart.png', dpi=110); plt.close(fig)
-    (out/'metrics.json').write_text(json.dumps(res, indent=1))
+    write_atomic(out/'metrics.json', json.dumps(res, indent=1))
     return res
 
 # %% ../nbs/12_cli.ipynb #c8034b29
@@ -68,6 +68,7 @@ def info() -> dict:
 # %% ../nbs/12_cli.ipynb #1c59546f
 def write_synthetic_pairs(out, n: int = 20, size: int = 256, scale: int = 4, seed: int = 0) -> Path:
     "Write n synthetic HR/LR pairs (alternating defocus and motion) as ROOT/HR, ROOT/LR and labels.json."
+    from realiisr_lite.core import write_atomic
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal, DEGRADATION_KINDS
     out = Path(out); synth = ThermalSceneSynth(size); labels = {}
     for i in range(n):
@@ -77,7 +78,7 @@ def write_synthetic_pairs(out, n: int = 20, size: int = 256, scale: int = 4, see
         stem = f'{i:05d}'
         save_thermal(hr, out/'HR'/f'{stem}.png'); save_thermal(lr, out/'LR'/f'{stem}.png')
         labels[stem] = dict(kind=kind, categories=info['categories'], degradation=meta)
-    (out/'labels.json').write_text(json.dumps(labels, indent=1))
+    write_atomic(out/'labels.json', json.dumps(labels, indent=1))
     return out
 
 # %% ../nbs/12_cli.ipynb #bf11c778
@@ -109,7 +110,9 @@ def _run_train(a):
     cfg = get_config(a.config, ov, released=a.released)
     if a.print_config: print(json.dumps(cfg.to_dict(), indent=1)); return
     from realiisr_lite.train import train
+    from realiisr_lite.core import make_folder
     if a.vqvae and not Path(a.vqvae).exists(): raise CLIError(f"tokenizer not found: {a.vqvae}")
+    make_folder(a.out)                                                  # a file in the way: one line, before training
     res = train(cfg, a.data, a.out, vqvae=a.vqvae, resume=not a.no_resume, regression=a.regression, val_every=a.val_every,
                 ckpt_every=a.ckpt_every, command='realiisr-lite ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('realiisr-lite') else None,
                 device=a.device)
@@ -150,23 +153,21 @@ UNCERTAINTY_SUFFIX = '_uncertainty'     # `sr --uncertainty` writes OUT_uncertai
 _SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
 
 def _load_lr(src: Path, a):
-    "Load an input image and check it against the model's LR size limits, every error naming the file."
+    "Load an input image, refused from its header if its size breaks the model's LR limits; every error names the file."
     from realiisr_lite.data import load_thermal, ThermalImageError
     from realiisr_lite.model import MAX_LR_PIXELS
-    try: lr, meta = load_thermal(src, normalize=getattr(a, 'normalize', 'auto'), allow_pseudocolor=a.allow_pseudocolor)
+    try: return load_thermal(src, normalize=getattr(a, 'normalize', 'auto'), allow_pseudocolor=a.allow_pseudocolor,
+                             max_pixels=MAX_LR_PIXELS)              # and MIN_LR_SIDE, before a pixel is decoded
     except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True', 'pass --allow-pseudocolor')) from None
     except ValueError as e: raise CLIError(f"{src}: {e}") from None
-    h, w = lr.shape[-2:]
-    if min(h, w) < 8: raise CLIError(f"{src}: LR image {w}x{h} is too small (need at least 8x8 pixels)")
-    if h * w > MAX_LR_PIXELS: raise CLIError(f"{src}: LR image {w}x{h} has {h*w:,} pixels, more than the limit of {MAX_LR_PIXELS:,}")
-    return lr, meta
 
 def _writable_dir(folder: Path, shown) -> list[Path]:
     "Create `folder` if needed and write a probe file into it, before any work; returns the folders it created. Errors name `shown`."
     created = [p for p in [folder, *folder.parents] if not p.exists()]      # deepest first
     probe = folder/f'.realiisr-write-test-{os.getpid()}'
+    from realiisr_lite.core import make_folder
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)                                    # a file on the way: "… is a file, not a folder"
         with open(probe, 'wb') as f: f.write(b'ok')
         probe.unlink()
     except OSError as e:
@@ -342,7 +343,7 @@ def _add_bench(p):
 def _run_bench_image(a):
     from realiisr_lite.model import load_pretrained
     from realiisr_lite.evaluate import benchmark_super_resolve
-    from realiisr_lite.core import pick_device
+    from realiisr_lite.core import pick_device, write_atomic
     dev = torch.device(a.device) if a.device else pick_device()
     model = load_pretrained(a.model, device=dev)                          # convolutions channels-last, as every default path loads it
     plain = load_pretrained(a.model, device=dev, channels_last=False)    # the control: the same weights, contiguous layout
@@ -355,13 +356,13 @@ def _run_bench_image(a):
     for r in runs:
         print(f"{'on' if r['use_cache'] else 'off':9s} {r['layout']:14s} {r['wall']:8.2f} {r['prior']:7.2f} {r['condition']:10.2f} "
               f"{r['generation']:11.2f} {r['decoding']:9.2f} {r['tiling']:7.2f}")
-    if a.json_out: Path(a.json_out).write_text(json.dumps(dict(model=a.model or 'bundled', runs=runs), indent=1))
+    if a.json_out: write_atomic(a.json_out, json.dumps(dict(model=a.model or 'bundled', runs=runs), indent=1))
 
 def _run_bench(a):
     if a.image: return _run_bench_image(a)
     from realiisr_lite.model import get_config
     from realiisr_lite.var import benchmark_generation
-    from realiisr_lite.core import pick_device
+    from realiisr_lite.core import pick_device, write_atomic
     cfg = get_config(a.config, _kv(a.set))
     modes = [m for m in a.modes.split(',') if m]
     bad = set(modes) - {'forward', 'cache', 'nocache'}
@@ -375,7 +376,7 @@ def _run_bench(a):
     print(f"{'mode':10s} {'s / image':>10s} {'images / s':>11s}")
     for m in modes: print(f"{m:10s} {r[m + '_s_per_image']:10.4f} {1 / r[m + '_s_per_image']:11.2f}")
     if 'cache' in modes and 'nocache' in modes: print(f"KV cache speed-up: {r['nocache_s_per_image'] / r['cache_s_per_image']:.2f}x")
-    if a.json_out: Path(a.json_out).write_text(json.dumps(r, indent=1))
+    if a.json_out: write_atomic(a.json_out, json.dumps(r, indent=1))
 
 # %% ../nbs/12_cli.ipynb #21d9196f
 def _add_eval(p):
@@ -401,7 +402,7 @@ def _add_eval(p):
 
 def _run_eval(a):
     from realiisr_lite.evaluate import run_evaluation
-    from realiisr_lite.core import pick_device
+    from realiisr_lite.core import pick_device, make_folder
     models = {}
     if a.no_model and a.model: raise CLIError("--no-model and --model exclude each other")
     for spec in a.model or ([] if a.no_model else ['Real-IISR-lite (bundled)=']):
@@ -423,6 +424,7 @@ def _run_eval(a):
     try: fids = [float(w) for w in a.fidelity.split(',') if w] if a.fidelity else None
     except ValueError: raise CLIError(f"--fidelity must list numbers in [0, 1], got {a.fidelity!r}") from None
     if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
+    make_folder(a.out)                                  # a file in the way: one line now, not after the evaluation
     rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids,
                          neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain_correction=False if a.no_adain else None,
                          command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True, 'none': False}[a.peer])
@@ -453,7 +455,9 @@ def _add_course(p):
 
 def _run_course(a):
     from realiisr_lite.course import export_student
+    from realiisr_lite.core import make_folder
     if a.course_command == 'export':
+        make_folder(a.student)
         files = export_student(a.student, a.nbs)
         print(f"wrote {len(files)} student notebooks to {a.student}")
     else:

@@ -642,13 +642,17 @@ def scene_of(path, root) -> str:
     parts = Path(path).relative_to(root).parts
     return '/'.join(parts[:2]) if parts[0] == 'Athena_images' and len(parts) > 2 else parts[0]
 
+def _shared_folder(name: str, what: str, required: bool) -> Path | None:
+    "The folder `name` of the shared data, or None (raises, saying `what` is missing, if `required`)."
+    sd = shared_data_dir(required=required)
+    p = sd/name if sd else None
+    if p is not None and p.is_dir(): return p
+    if required: raise FileNotFoundError(f"{what} not found under {sd}")
+    return None
+
 def tno_root(required: bool = False) -> Path | None:
     "The TNO LWIR folder in the shared data, or None (raises if `required`)."
-    sd = shared_data_dir(required=required)
-    p = sd/'tno_lwir' if sd else None
-    if p is not None and p.is_dir(): return p
-    if required: raise FileNotFoundError(f"TNO images not found under {sd}")
-    return None
+    return _shared_folder('tno_lwir', 'TNO images', required)
 
 def tno_split(root=None, n_test_scenes: int = 12, seed: int = 0) -> tuple[list[Path], list[Path]]:
     "(train, test) image lists of the TNO set, split by scene; test scenes are single-image scenes picked by hash."
@@ -738,11 +742,7 @@ HIT_UAV_TEST_FROM, HIT_UAV_TRAIN_BELOW = 9000, 8800    # frame-id ranges of the 
 
 def hit_uav_root(required: bool = False) -> Path | None:
     "The HIT-UAV folder in the shared data, or None (raises if `required`)."
-    sd = shared_data_dir(required=required)
-    p = sd/'hit_uav' if sd else None
-    if p is not None and p.is_dir(): return p
-    if required: raise FileNotFoundError(f"HIT-UAV frames not found under {sd}")
-    return None
+    return _shared_folder('hit_uav', 'HIT-UAV frames', required)
 
 def hit_uav_split(root=None) -> tuple[list[Path], list[Path]]:
     "(train, test) HIT-UAV frame lists split by frame-id range: ids below 8,800 train, 9,000 and above test."

@@ -19,6 +19,8 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-extensions']
 # Screenshots go to $REALIISR_ARTIFACTS (e.g. a CI artifact folder) when set, and always to $TMP/demo_screenshot.png.
 ARTIFACTS = os.environ.get('REALIISR_ARTIFACTS')
+# The micro models follow the MSE design (`tiny-mse`): a decoder with a fidelity path, expected decoding, w = 1.
+MSE_DESIGN = {'vqvae.decoder': 'conv', 'vqvae.fidelity': True, 'decode': 'expected', 'fidelity': 1.0}
 
 
 def _free_port() -> int:
@@ -28,18 +30,18 @@ def _free_port() -> int:
 
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):
-    "Micro model folders ('other': micro's weights with a fidelity path that acts), LR images (40×32: 8-bit, 16-bit, °C), bad files."
+    "Micro model folders of the MSE design ('other': micro's weights with a fidelity path that acts), LR images (40×32: 8-bit, 16-bit, °C), bad files."
     from realiisr_lite.model import RealIISR, load_pretrained
     from realiisr_lite.train import micro_config
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal
     from realiisr_lite.core import colorize
     d = tmp_path_factory.mktemp('app')
     torch.manual_seed(0)
-    for name in ('micro', 'outside'): RealIISR(micro_config()).save_pretrained(d/name)   # 'outside': not offered
+    for name in ('micro', 'outside'): RealIISR(micro_config(**MSE_DESIGN)).save_pretrained(d/name)   # 'outside': not offered
     other = load_pretrained(d/'micro')                  # the same weights, but the fidelity path's zero-initialised
     for f in other.vqvae.fidelity.fuse: torch.nn.init.normal_(f.net[-1].weight, std=0.3)   # last convs made to act
     other.save_pretrained(d/'other')
-    RealIISR(micro_config(**{'vqvae.fidelity': False})).save_pretrained(d/'nofid')    # no fidelity path at all
+    RealIISR(micro_config(**{**MSE_DESIGN, 'vqvae.fidelity': False})).save_pretrained(d/'nofid')    # no fidelity path at all
     hr, _ = ThermalSceneSynth((128, 160))(3)
     lr, _ = degrade(hr, 'defocus', seed=3)
     save_thermal(lr, d/'street_lr.png'); save_thermal(lr, d/'street_lr16.png', bit_depth=16)
@@ -208,16 +210,16 @@ def test_16bit_upload_downloads_counts(server, files):
     assert '16-bit PNG of counts out' in summary and '| in counts |' in values, (summary, values)
 
 
-def test_model_without_fidelity_path(files):
+def test_model_without_fidelity_path(files, tmp_path):
     "A model without a fidelity path: the page disables the slider with a note, and a request's w has no effect."
     from realiisr_lite.app import build_app, process, load_model, FIDELITY_NONE
-    demo = build_app({'nofid': files['nofid'], 'micro': files['model']}, device='cpu', examples=False)
+    demo = build_app({'nofid': files['nofid'], 'micro': files['model']}, device='cpu', examples=False, work_dir=tmp_path/'app')
     slider = next(b for b in demo.blocks.values() if getattr(b, 'elem_id', None) == 'fidelity')
     assert slider.interactive is False and slider.info == FIDELITY_NONE
     model = load_model(files['nofid'], 'cpu')
-    a, b = (process(files['lr'], None, model, fidelity=w, mode='greedy') for w in (0., 1.))
+    a, b = (process(files['lr'], None, model, fidelity=w, mode='greedy', out_dir=tmp_path/f'w{w}') for w in (0., 1.))
     assert a['fidelity'] is None and torch.equal(a['sr'], b['sr']) and 'no fidelity path' in a['summary']
-    demo2 = build_app({'micro': files['model']}, device='cpu', examples=False)
+    demo2 = build_app({'micro': files['model']}, device='cpu', examples=False, work_dir=tmp_path/'app2')
     slider2 = next(b for b in demo2.blocks.values() if getattr(b, 'elem_id', None) == 'fidelity')
     assert slider2.interactive is not False and slider2.value == 1.0
 
@@ -380,7 +382,7 @@ def test_missing_bundled_model(monkeypatch, tmp_path):
     import realiisr_lite.app as app
     monkeypatch.setattr(app, 'bundled_weights_dir', lambda name='tiny': tmp_path/'no_weights')
     with pytest.raises(app.DemoInputError, match='bundled model'): app.load_model(None)
-    demo = app.build_app(None, device='cpu', examples=False)
+    demo = app.build_app(None, device='cpu', examples=False, work_dir=tmp_path/'app')
     notes = [b.value for b in demo.blocks.values() if getattr(b, 'elem_id', None) == 'model-note']
     assert notes and 'No model loaded' in notes[0] and 'realiisr-lite train' in notes[0]
     with pytest.raises(app.DemoInputError, match='bundled model'): app.process(tmp_path/'x.png', model=None)
@@ -406,3 +408,14 @@ def test_reference_metrics_show_lpips(files, tmp_path, monkeypatch):
     res = process(tmp_path/'lr.png', tmp_path/'hr.png', model, mode='greedy', out_dir=tmp_path/'b')
     assert all(v['lpips'].startswith('not available') for v in res['metrics'].values())
     assert '| n/a |' in res['summary'] and res['summary'].count('LPIPS not available') == 1
+
+
+def test_huge_upload_refused_before_decoding(huge_png, no_decoding):
+    "A 6000×6000 upload (small on disk) is refused from its header in under 0.5 s, with the size rule's words and no path."
+    from realiisr_lite.app import read_upload, user_message, DEMO_MAX_LR_PIXELS
+    from realiisr_lite.data import ThermalImageError
+    t0 = time.perf_counter()
+    with pytest.raises(ThermalImageError) as e: read_upload(huge_png)
+    assert time.perf_counter() - t0 < 0.5
+    assert user_message(e.value) == (f"{huge_png.name}: image 6000x6000 is too large (36,000,000 pixels, "
+                                     f"the limit is {DEMO_MAX_LR_PIXELS:,})"), user_message(e.value)

@@ -79,6 +79,7 @@ def test_sr_unwritable_output_fails_before_the_model(tmp_path, out):
     assert r.stderr.startswith(f'realiisr-lite sr: error: cannot write the output {out}: '), r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and '.tmp' not in r.stderr and 'no_model' not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ['a.png']
+    if out.startswith(str(tmp_path)): assert r.stderr.strip().endswith(f"{tmp_path/'a.png'} is a file, not a folder"), r.stderr
 
 
 def test_sr_pixel_limit_names_the_file(tmp_path):
@@ -87,10 +88,39 @@ def test_sr_pixel_limit_names_the_file(tmp_path):
     Image.fromarray(np.full((side, side), 100, np.uint8)).save(tmp_path/'huge.png')
     r = run('sr', str(tmp_path/'huge.png'), '--model', str(tmp_path/'no_model'))
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert f"{tmp_path/'huge.png'}: LR image {side}x{side} has {side * side:,} pixels" in r.stderr
+    assert f"{tmp_path/'huge.png'}: image {side}x{side} is too large ({side * side:,} pixels, the limit is {MAX_LR_PIXELS:,})" in r.stderr
     (tmp_path/'dir').mkdir(); (tmp_path/'huge.png').rename(tmp_path/'dir'/'huge.png')   # and inside a folder
     r = run('sr', str(tmp_path/'dir'), '--model', str(_micro_model(tmp_path)))
-    assert r.returncode == 2 and f"skipped: {tmp_path/'dir'/'huge.png'}: LR image {side}x{side}" in r.stderr
+    assert r.returncode == 2 and f"skipped: {tmp_path/'dir'/'huge.png'}: image {side}x{side} is too large" in r.stderr
+
+
+def test_sr_huge_input_refused_before_decoding(huge_png, no_decoding, tmp_path, capsys):
+    "`sr` on a 6000×6000 PNG: one line in under 0.5 s, from the file's header (PIL's decoder is switched off here)."
+    import time
+    from realiisr_lite.cli import main
+    import realiisr_lite.model  # noqa: F401  (imported before the clock starts, as it is in a running `sr`)
+    t0 = time.perf_counter()
+    assert main(['sr', str(huge_png), '--model', str(tmp_path/'no_model'), '--out', str(tmp_path/'out.png')]) == 2
+    assert time.perf_counter() - t0 < 0.5
+    err = capsys.readouterr().err
+    assert err == f"realiisr-lite sr: error: {huge_png}: image 6000x6000 is too large (36,000,000 pixels, the limit is 4,000,000)\n", err
+    _grey(tmp_path/'thumb.png', size=(7, 30))
+    assert main(['sr', str(tmp_path/'thumb.png'), '--model', str(tmp_path/'no_model')]) == 2
+    assert 'thumb.png: image 30x7 is too small (need at least 8x8 pixels)' in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['thumb.png']
+
+
+@pytest.mark.parametrize('argv', [['quickstart', '--out', 'FILE/q'], ['synth', 'FILE/pairs', '--n', '1', '--size', '32'],
+                                  ['train', '--out', 'FILE/run', '--steps', '1'], ['eval', '--no-model', '--out', 'FILE/report'],
+                                  ['course', 'export', '--student', 'FILE/student'], ['sr', 'FILE', '--out', 'FILE/deeper/x.png']])
+def test_output_under_a_file_says_so(tmp_path, capsys, argv):
+    "An output path that runs through an existing file: one line saying that file is not a folder (not 'File exists'), no work done."
+    from realiisr_lite.cli import main
+    f = tmp_path/'notes.png'; _grey(f)
+    assert main([a.replace('FILE', str(f)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.strip().endswith(f"{f} is a file, not a folder"), err
+    assert 'File exists' not in err and sorted(p.name for p in tmp_path.iterdir()) == ['notes.png']
 
 
 def test_sr_allow_pseudocolor(tmp_path):

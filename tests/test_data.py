@@ -1,5 +1,5 @@
 "Loading, bad input, degradations and datasets (notebook 01), checked against independent computations."
-import json, math
+import json, math, time
 from pathlib import Path
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st, HealthCheck
 from PIL import Image
+from realiisr_lite.core import MIN_LR_SIDE, image_size_problem
 from realiisr_lite.data import (ThermalImageError, load_thermal, save_thermal, denormalize, degrade, disc_psf, motion_psf,
                                 apply_psf, area_downsample, SyntheticIRDataset, DegradedIRDataset, PairedIRDataset,
                                 ThermalSceneSynth, tno_split, tno_datasets, scene_of, download_flir_iisr,
@@ -82,6 +83,18 @@ def test_truncated_and_huge(tmp_path):
     with pytest.raises(ThermalImageError, match='folder'): load_thermal(tmp_path)
 
 
+def test_size_refused_from_the_header(huge_png, no_decoding, tmp_path):
+    "A 6000×6000 PNG over the caller's limit is refused in under 0.5 s without a decoded pixel; one rule, one wording."
+    t0 = time.perf_counter()
+    with pytest.raises(ThermalImageError, match=r'image 6000x6000 is too large \(36,000,000 pixels, the limit is 4,000,000\)'):
+        load_thermal(huge_png, max_pixels=4_000_000)
+    assert time.perf_counter() - t0 < 0.5
+    with pytest.raises(AssertionError, match='decoded'): load_thermal(huge_png)      # within the limit its pixels are read
+    Image.fromarray(np.zeros((7, 40), np.uint8)).save(tmp_path/'thin.png')
+    with pytest.raises(ThermalImageError, match=r'image 40x7 is too small \(need at least 8x8 pixels\)'): load_thermal(tmp_path/'thin.png')
+    assert image_size_problem(40, 7) == 'image 40x7 is too small (need at least 8x8 pixels)' and MIN_LR_SIDE == 8
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=300))
 def test_random_bytes_never_crash_otherwise(tmp_path, data):
@@ -94,6 +107,9 @@ def test_save_is_atomic_and_refuses_nan(tmp_path):
     with pytest.raises(ValueError, match='NaN'): save_thermal(torch.full((1, 8, 8), float('nan')), tmp_path/'x.png')
     assert not list(tmp_path.iterdir())  # nothing, not even a temporary file, is left behind
     save_thermal(torch.rand(1, 8, 8), tmp_path/'x.png'); assert [p.name for p in tmp_path.iterdir()] == ['x.png']
+    with pytest.raises(NotADirectoryError, match=f"{tmp_path/'x.png'} is a file, not a folder"):   # not "File exists"
+        save_thermal(torch.rand(1, 8, 8), tmp_path/'x.png'/'sub'/'y.png')
+    assert [p.name for p in tmp_path.iterdir()] == ['x.png']
 
 
 # ---------------------------------------------------------------- degradations
