@@ -197,15 +197,19 @@ def test_info_json():
     assert d['device'] in ('cpu', 'cuda', 'mps') and 'weights_lpips' in d
 
 
+# The MSE design (`tiny-mse`) at micro size: a decoder with a fidelity path, expected decoding, w = 1.
+MSE_DESIGN = {'vqvae.decoder': 'conv', 'vqvae.fidelity': True, 'decode': 'expected', 'fidelity': 1.0}
+
+
 def _fidelity_model(tmp_path):
-    "The micro model with a fidelity path that acts (its zero-initialised last convolutions set to random values)."
+    "A micro model of the MSE design whose fidelity path acts (its zero-initialised last convolutions set to random values)."
     import torch
     from realiisr_lite.model import RealIISR
     from realiisr_lite.train import micro_config
     d = tmp_path/'fid'
     if not d.exists():
         torch.manual_seed(0)
-        m = RealIISR(micro_config())
+        m = RealIISR(micro_config(**MSE_DESIGN))
         for f in m.vqvae.fidelity.fuse: torch.nn.init.normal_(f.net[-1].weight, std=0.3)
         m.save_pretrained(d)
     return d
@@ -236,7 +240,7 @@ def test_sr_fidelity_without_a_fidelity_path(tmp_path):
     from realiisr_lite.model import RealIISR
     from realiisr_lite.train import micro_config
     from realiisr_lite.data import read_description
-    RealIISR(micro_config(**{'vqvae.fidelity': False})).save_pretrained(tmp_path/'nofid')
+    RealIISR(micro_config(**{**MSE_DESIGN, 'vqvae.fidelity': False})).save_pretrained(tmp_path/'nofid')
     _grey(tmp_path/'a.png', 0)
     res = []
     for w in ('0', '1'):
