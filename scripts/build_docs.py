@@ -11,7 +11,12 @@ notebooks/NAME.ipynb (the executed notebooks, outputs included), images/, and bu
 its first error, and seconds). Links that point outside the site (README, results/, a chapter left out with --only)
 go to the repository (`[project.urls] Repository` in pyproject.toml). A notebook that fails still gets its page,
 with the error and a banner; the exit status is then 1. Whatever notebooks nbs/ holds are built: nothing here
-lists them."""
+lists them.
+
+The site needs no internet: the equations are typeset by a copy of MathJax 2 in OUT/mathjax/, taken from the
+`jupyter-server-mathjax` package (a dev dependency; without it the pages fall back to MathJax from a CDN, and the
+build says so), and no page loads anything from another host. Wide tables scroll sideways, and a heading reached
+by an #anchor link sits below the fixed navigation bar."""
 import argparse, html, json, os, re, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +31,23 @@ CSS = """<style>
 .rl-nav .rl-here{color:#fff;font-weight:600;margin-right:8px}
 .rl-failed{background:#b00020;color:#fff;padding:8px 16px;font:14px system-ui,sans-serif}
 .rl-skipped{font:12px system-ui,sans-serif;color:#8a6d3b;margin:2px 0 0 0}
-</style>"""
+.jp-RenderedHTMLCommon table{display:block;max-width:100%;overflow-x:auto}
+html{scroll-padding-top:7em}:target{scroll-margin-top:7em}
+</style>
+<script>
+// an #anchor's heading below the sticky navigation bar, however many lines the bar wraps to
+function rlPad(){var n=document.querySelector('.rl-nav');if(n)document.documentElement.style.scrollPaddingTop=(n.offsetHeight+8)+'px';}
+window.addEventListener('load',function(){rlPad();if(location.hash){var t=document.getElementById(decodeURIComponent(location.hash.slice(1)));if(t)t.scrollIntoView();}});
+window.addEventListener('resize',rlPad);
+</script>"""
+MATHJAX_CONFIG = """<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+                    menuSettings: {zoom: "None"}, messageStyle: "none"});
+</script>"""
+MATHJAX_CONFIG_NAME = 'TeX-AMS-MML_HTMLorMML-full'
+MATHJAX_PARTS = ('MathJax.js', 'LICENSE', 'config', 'extensions', 'jax/element', 'jax/input/TeX', 'jax/output/HTML-CSS',
+                 'fonts/HTML-CSS/STIX-Web', 'localization/en')
+CDN_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*')
 
 
 def repo_url() -> str:
@@ -34,6 +55,22 @@ def repo_url() -> str:
     import tomllib
     urls = tomllib.loads((ROOT/'pyproject.toml').read_text()).get('project', {}).get('urls', {})
     return (urls.get('Repository') or urls.get('Homepage') or '').rstrip('/')
+
+
+def mathjax_dir() -> Path | None:
+    "MathJax 2's files as installed with the project (the `jupyter-server-mathjax` package), or None when it is not installed."
+    try: import jupyter_server_mathjax
+    except ImportError: return None
+    d = Path(jupyter_server_mathjax.__file__).parent/'static'
+    return d if (d/'MathJax.js').is_file() and (d/'config'/f'{MATHJAX_CONFIG_NAME}.js').is_file() else None
+
+
+def copy_mathjax(src: Path, dest: Path) -> None:
+    "The parts of MathJax the pages use (TeX input, HTML-CSS output with the STIX web fonts, English), about 3 MB."
+    for part in MATHJAX_PARTS:
+        s = src/part
+        if s.is_dir(): shutil.copytree(s, dest/part, ignore=shutil.ignore_patterns('a11y'))
+        elif s.is_file(): (dest/part).parent.mkdir(parents=True, exist_ok=True); shutil.copy(s, dest/part)
 
 
 def find_notebooks(nbs: Path, only=None) -> list[Path]:
@@ -153,16 +190,19 @@ def source_page(module: str, chapter: str) -> str:
             f'<span class="rl-here">realiisr_lite/{module}.py</span></nav>{body}</body></html>')
 
 
-def render(executed: Path, name: str, pages: list, titles: dict, repo: str, failed: str | None) -> tuple[str, str | None]:
+def render(executed: Path, name: str, pages: list, titles: dict, repo: str, failed: str | None,
+           local_mathjax: bool = True) -> tuple[str, str | None]:
     import nbformat
     from nbconvert import HTMLExporter
     nb = nbformat.read(executed, as_version=4)
     module = module_of(nb)
     if module and not (ROOT/'realiisr_lite'/f'{module}.py').exists(): module = None
     exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    if local_mathjax: exporter.mathjax_url = f'mathjax/MathJax.js?config={MATHJAX_CONFIG_NAME},Safe'
     body, _ = exporter.from_notebook_node(for_reading(nb), resources={'metadata': {'name': titles[name] or name, 'path': str(ROOT/'nbs')}})
+    if local_mathjax: body = CDN_SCRIPT.sub('', body)                   # require.js and the like: nothing loads from another host
     body = rewrite_links(body, set(pages), repo)
-    body = body.replace('</head>', CSS + '</head>', 1)
+    body = body.replace('</head>', CSS + (MATHJAX_CONFIG if local_mathjax else '') + '</head>', 1)
     body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + nav(name, pages, titles, module, repo, failed), body, count=1)
     return body, module
 
@@ -193,9 +233,13 @@ def main(argv=None) -> int:
 
     pages = [p.stem for p in files]
     titles = {p.stem: title_of(nbformat.read(p, as_version=4)) for p in files}
+    mj = mathjax_dir()
+    if mj: copy_mathjax(mj, stage/'mathjax')
+    else: print("build_docs: MathJax is not installed (pip install jupyter-server-mathjax): the pages load it from a CDN, "
+                "so without internet their equations stay raw LaTeX", flush=True)
     for p in files:
         r = results[p.stem]
-        page, module = render(stage/'notebooks'/p.name, p.stem, pages, titles, repo, None if r['ok'] else r['error'])
+        page, module = render(stage/'notebooks'/p.name, p.stem, pages, titles, repo, None if r['ok'] else r['error'], mj is not None)
         (stage/f'{p.stem}.html').write_text(page)
         if module: (stage/'src'/f'{module}.py.html').write_text(source_page(module, p.stem))
         r.update(title=titles[p.stem], module=module)

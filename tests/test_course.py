@@ -155,3 +155,14 @@ def test_course_check_on_the_student_version(tmp_path):
     assert f'{n07}/{n07} solved' in b2['07_toc.ipynb']
     for k, v in b2.items():
         if k not in passing: assert v == blocks[k], (v, blocks[k])     # every other notebook fails exactly as before
+
+
+def test_student_export_includes_the_learning_path(tmp_path):
+    "`course export --student DIR` writes index.ipynb too: the learning path, unchanged but for cleared outputs."
+    r = _cli('course', 'export', '--student', str(tmp_path/'stu'), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ref, stu = json.loads((NBS/'index.ipynb').read_text()), json.loads((tmp_path/'stu'/'index.ipynb').read_text())
+    assert [c['source'] for c in stu['cells']] == [c['source'] for c in ref['cells']]          # no banner, nothing blanked
+    assert all(c['outputs'] == [] for c in stu['cells'] if c['cell_type'] == 'code')
+    n = len(list(NBS.glob('[0-9]*.ipynb'))) + 1
+    assert f'wrote {n} student notebooks' in r.stdout and len(list((tmp_path/'stu').glob('*.ipynb'))) == n
