@@ -1,6 +1,7 @@
-"""Stage 1 trains the tokenizer, stage 2 the transformer and the thermal parts on top of the frozen tokenizer.
-One loop for CPU, one GPU (bf16 autocast) and several GPUs or nodes through `torchrun`; exact resume; a
-regression baseline trained on the same data for the same budget.
+"""Four stages: the regression prior (0), the tokenizer (1), the transformer with the thermal parts on top of the
+frozen tokenizer (2), the decoder on the transformer's own tokens (3). One loop for CPU, one GPU (bf16
+autocast) and several GPUs or nodes through `torchrun`; exact resume; two same-budget twins (a regression CNN
+and a GAN-trained one) that every evaluation compares against.
 
 Docs: https://github.com/realiisr-lite/realiisr_lite/train.html.md"""
 
