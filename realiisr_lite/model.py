@@ -14,7 +14,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import as_batch, feather_weights, save_tensors_atomic, load_tensors, bundled_weights_dir
+from .core import (as_batch, feather_weights, save_tensors_atomic, load_tensors, bundled_weights_dir, MIN_LR_SIDE,
+                                image_size_problem, make_folder, tile_starts, write_atomic)
 from .vqvae import MultiScaleVQVAE, VQVAEConfig, save_vqvae, load_vqvae, lookup
 from .var import NextScaleTransformer, VARConfig, generate
 from .tsg import ThermalStructuralGuidance
@@ -456,11 +457,6 @@ def _dihedral(x: torch.Tensor, t: int, inverse: bool = False) -> torch.Tensor:
         if t & bit: x = op(x)
     return x
 
-def _tile_starts(n: int, tile: int, stride: int, align: int) -> list[int]:
-    "Tile starts covering [0, n) (n ≥ tile, both multiples of `align`), each a multiple of `align`, the last flush with the end."
-    if n <= tile: return [0]
-    return sorted({min(s // align * align, n - tile) for s in range(0, n - tile, stride)} | {n - tile})
-
 def _decode_tiled(model: RealIISR, f_hat_BCHW, lr_B1hw, prior_B1HW, w: float, tile: int = 128, halo: int = 6) -> torch.Tensor:
     "decode_fhat in one piece up to (tile + 2·halo) latent cells a side (1,120 HR px at 8×), larger maps in latent tiles (bounded memory)."
     Hl, Wl = f_hat_BCHW.shape[-2:]
@@ -487,15 +483,14 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     meta_in, lr_in = None, lr
     if isinstance(lr, (str, Path)):                              # a file: loaded safely; `out` then writes the input's kind
         from realiisr_lite.data import load_thermal
-        lr, meta_in = load_thermal(lr)
+        lr, meta_in = load_thermal(lr, max_pixels=max_pixels)
     x = as_batch(lr)
     cfg = model.config
     dev = next(model.var.parameters()).device
     if not torch.isfinite(x).all(): raise InputImageError("the LR image contains NaN/inf values")
     if x.min() < -1e-3 or x.max() > 1 + 1e-3: raise InputImageError(f"LR values must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]")
     h, w = x.shape[-2:]
-    if min(h, w) < 8: raise InputImageError(f"LR image {h}x{w} is too small (need at least 8x8 pixels)")
-    if h * w > max_pixels: raise InputImageError(f"LR image {h}x{w} has {h*w:,} pixels, more than the limit of {max_pixels:,}")
+    if (problem := image_size_problem(w, h, MIN_LR_SIDE, max_pixels)): raise InputImageError(problem)
     t, s, G = cfg.lr_size, cfg.scale, cfg.var.grid
     tile = tile or t
     if tile != t: raise InputImageError(f"tile must be the model's LR tile size {t}")
@@ -527,7 +522,7 @@ def super_resolve(model: RealIISR, lr, tile: int | None = None, overlap: int | N
     B, _, H, W = xp.shape
     p = model.prior_image(xp) if model.prior is not None else None
     tm['prior'] = time.perf_counter() - t_start
-    ys, xs = _tile_starts(H, t, max(a, t - overlap), a), _tile_starts(W, t, max(a, t - overlap), a)
+    ys, xs = tile_starts(H, t, max(a, t - overlap), a), tile_starts(W, t, max(a, t - overlap), a)
     wgt = feather_weights(G, overlap // a).to(dev)
     C, K = cfg.vqvae.latent_dim, len(cfg.vqvae.patch_nums)
     n_maps = 1 + (K if intermediates else 0)
@@ -593,20 +588,16 @@ def uncertainty_reference(model: RealIISR, measure: str = 'tta') -> float:
 
 
 # %% ../nbs/08_model.ipynb #241b0e21
-def _write_json_atomic(obj, path: Path):
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
-
 def save_pretrained(model: RealIISR, path, meta: dict | None = None, dtype: torch.dtype | None = None) -> Path:
     "Save a model folder: config.json, vqvae.safetensors, model.safetensors (each written atomically; `dtype=float16` halves them)."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    path = make_folder(path)
     meta = dict(meta or {})
     vq_meta = {k: v for k, v in getattr(model.vqvae, 'meta', {}).items() if k not in ('config', 'kind')}
     save_vqvae(model.vqvae, path/'vqvae.safetensors', vq_meta or None, dtype)
     state = {k: v.to(dtype) if dtype is not None and v.is_floating_point() else v
              for k, v in model.state_dict().items() if not k.startswith('vqvae.')}
     save_tensors_atomic(state, path/'model.safetensors', dict(kind='realiisr', config=model.config.to_dict()))
-    _write_json_atomic(dict(config=model.config.to_dict(), meta=meta, parameters=model.parameter_counts()), path/'config.json')
+    write_atomic(path/'config.json', json.dumps(dict(config=model.config.to_dict(), meta=meta, parameters=model.parameter_counts()), indent=1))
     return path
 
 def load_pretrained(path=None, device='cpu', channels_last: bool = True) -> RealIISR:

@@ -287,10 +287,10 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
     finally:
         for b in model.blocks: b.attn.kv_cache(False)
     out = dict(idx=idx_list, fhat=vqvae.codes_to_fhat(codes_out))
-    if decode_image: out['image'] = vqvae.fhat_to_img(out['fhat']).clamp(0, 1)
+    if decode_image: out['image'] = vqvae.fhat_to_img(out['fhat'], lr).clamp(0, 1)     # the LR frame: the guide of a decoder that reads it
     if intermediates:
         out['fhat_steps'] = [vqvae.codes_to_fhat(codes_out[:k + 1]) for k in range(len(codes_out))]
-        if decode_image: out['intermediates'] = [vqvae.fhat_to_img(f).clamp(0, 1) for f in out['fhat_steps']]
+        if decode_image: out['intermediates'] = [vqvae.fhat_to_img(f, lr).clamp(0, 1) for f in out['fhat_steps']]
     if uncertainty: out['entropy'], out['variance'] = torch.stack(ent).mean(0), torch.stack(var).mean(0)
     return out
 
