@@ -99,6 +99,7 @@ class PatchDiscriminator(nn.Module):
             seq += [nn.Conv2d(c, c_next, 4, 2 if i < layers else 1, 1, bias=False), nn.GroupNorm(8, c_next), nn.LeakyReLU(0.2)]
             c = c_next
         self.net = nn.Sequential(*seq, nn.Conv2d(c, 1, 4, 1, 1))
+        self.register_buffer('adaptive_weight', torch.tensor(-1.))   # the generator's last adaptive weight (−1: none yet), checkpointed
 
     def forward(self, img_B1HW): return self.net(img_B1HW * 2 - 1)
 
@@ -113,10 +114,11 @@ def adaptive_gan_weight(rec_loss, adv_loss, last_layer: torch.Tensor, max_weight
     return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, max_weight).detach()
 
 class PerceptualGANLoss(nn.Module):
-    "A generator's L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ, GAN from step `gan_start`), and its PatchGAN's own loss."
-    def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3):
+    "A generator's L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ every `weight_every` steps, GAN from `gan_start`), and its PatchGAN's own loss."
+    def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3,
+                 weight_every: int = 4):
         super().__init__()
-        self.perceptual, self.gan, self.gan_start = perceptual, gan, gan_start
+        self.perceptual, self.gan, self.gan_start, self.weight_every = perceptual, gan, gan_start, weight_every
         if lpips is None and perceptual:
             from realiisr_lite.metrics import LPIPS
             lpips = LPIPS('vgg')
@@ -131,7 +133,10 @@ class PerceptualGANLoss(nn.Module):
             p = self.lpips(sr, hr).mean(); loss = loss + self.perceptual * p; parts['lpips_vgg'] = p.detach()
         if self.disc is not None and step >= self.gan_start:
             adv = -self.disc(sr).mean()
-            lam = adaptive_gan_weight(loss, adv, last_layer) if last_layer is not None else torch.tensor(1.)
+            lam = self.disc.adaptive_weight
+            if last_layer is None: lam = torch.tensor(1.)
+            elif step % self.weight_every == 0 or lam < 0:      # the weight moves slowly: one extra backward pass in `weight_every`
+                lam = adaptive_gan_weight(loss, adv, last_layer); self.disc.adaptive_weight.copy_(lam)
             loss = loss + self.gan * lam * adv; parts.update(adv=adv.detach(), adv_weight=lam)
         return loss, parts
 
