@@ -116,9 +116,10 @@ def adaptive_gan_weight(rec_loss, adv_loss, last_layer: torch.Tensor, max_weight
 class PerceptualGANLoss(nn.Module):
     "A generator's L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ every `weight_every` steps, GAN from `gan_start`), and its PatchGAN's own loss."
     def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3,
-                 weight_every: int = 4):
+                 weight_every: int = 4, lpips_crop: int | None = 64):
         super().__init__()
         self.perceptual, self.gan, self.gan_start, self.weight_every = perceptual, gan, gan_start, weight_every
+        self.lpips_crop = lpips_crop
         if lpips is None and perceptual:
             from realiisr_lite.metrics import LPIPS
             lpips = LPIPS('vgg')
@@ -130,7 +131,12 @@ class PerceptualGANLoss(nn.Module):
         l1 = F.l1_loss(sr, hr)
         loss, parts = l1, dict(l1=l1.detach())
         if self.perceptual:
-            p = self.lpips(sr, hr).mean(); loss = loss + self.perceptual * p; parts['lpips_vgg'] = p.detach()
+            c, (H, W) = self.lpips_crop, sr.shape[-2:]
+            if c and min(H, W) > c:                          # one random c×c window of the pair: a quarter of VGG's cost at 128 px
+                y, x = (int(torch.randint(0, n - c + 1, (1,))) for n in (H, W))
+                sr_p, hr_p = sr[..., y:y + c, x:x + c], hr[..., y:y + c, x:x + c]
+            else: sr_p, hr_p = sr, hr
+            p = self.lpips(sr_p, hr_p).mean(); loss = loss + self.perceptual * p; parts['lpips_vgg'] = p.detach()
         if self.disc is not None and step >= self.gan_start:
             adv = -self.disc(sr).mean()
             lam = self.disc.adaptive_weight
