@@ -1,7 +1,6 @@
-"""A Gradio app around `RealIISR.super_resolve`: upload a thermal image (8- or 16-bit PNG, TIFF in °C, BMP,
-JPEG) or pick an example, compare bicubic and SR with a before/after slider, read a line profile, watch the
-token pyramid fill in scale by scale, see where the model is guessing, set how much it may invent, read
-temperatures in °C, and download the result in the input's kind (float °C TIFF, 16-bit, 8-bit).
+"""A Gradio app around `RealIISR.super_resolve`: upload a thermal image or pick an example, compare bicubic and
+SR with a before/after slider, read a line profile and temperatures, watch the token pyramid fill in scale by
+scale, see where the model is guessing, and download the result in the input's kind.
 
 Docs: https://github.com/realiisr-lite/realiisr_lite/demo.html.md"""
 
