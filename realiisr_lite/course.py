@@ -146,14 +146,15 @@ def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb', index: boo
     "Write student versions of the course notebooks (default: the repository's nbs/) into `dest`, and the learning path `index.ipynb` (`index=True`)."
     src_dir = Path(nbs_dir) if nbs_dir else Path(__file__).resolve().parent.parent/'nbs'
     if not src_dir.is_dir(): raise FileNotFoundError(f"notebook folder not found: {src_dir} (pass the folder of the course notebooks)")
-    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    from realiisr_lite.core import make_folder, write_atomic
+    dest = make_folder(dest)
     out = []
     if index and (src_dir/'index.ipynb').is_file():
-        (dest/'index.ipynb').write_text(json.dumps(learning_path_copy(json.loads((src_dir/'index.ipynb').read_text())), indent=1, ensure_ascii=False))
+        write_atomic(dest/'index.ipynb', json.dumps(learning_path_copy(json.loads((src_dir/'index.ipynb').read_text())), indent=1, ensure_ascii=False))
         out.append(dest/'index.ipynb')
     for p in sorted(src_dir.glob(pattern)):
         nb = json.loads(p.read_text())
-        (dest/p.name).write_text(json.dumps(student_notebook(nb), indent=1, ensure_ascii=False))
+        write_atomic(dest/p.name, json.dumps(student_notebook(nb), indent=1, ensure_ascii=False))
         out.append(dest/p.name)
     if (src_dir/'images').is_dir(): shutil.copytree(src_dir/'images', dest/'images', dirs_exist_ok=True)
     return out
@@ -201,21 +202,22 @@ def run_notebook(path, skip_flags=('slow', 'gpu'), cell_timeout: int | None = 60
 def _save_with_outputs(path, ran, dest):
     "Write the notebook at `path` to `dest` with the outputs and execution counts of the cells that ran."
     from fastcore.nbio import jupyter_json_default
+    from realiisr_lite.core import write_atomic
     nb = json.loads(Path(path).read_text())
     for c in ran:
         nb['cells'][c.idx_]['outputs'] = json.loads(json.dumps(c.outputs, default=jupyter_json_default))
         nb['cells'][c.idx_]['execution_count'] = c.execution_count
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f'.{dest.name}.tmp'); tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False)); tmp.replace(dest)
+    write_atomic(dest, json.dumps(nb, indent=1, ensure_ascii=False))
 
 def restore_reference(student_path, reference_path, dest) -> Path:
     "Put the reference (instructor) cells back into a student notebook, cell by cell; returns the restored copy."
+    from realiisr_lite.core import write_atomic
     stu, ref = json.loads(Path(student_path).read_text()), json.loads(Path(reference_path).read_text())
     ref_code = [c for c in ref['cells'] if c['cell_type'] == 'code']
     stu_code = [c for c in stu['cells'] if c['cell_type'] == 'code']
     if len(ref_code) != len(stu_code): raise ValueError("student and reference notebooks have different code cells")
     for s, r in zip(stu_code, ref_code): s['source'] = r['source']
-    Path(dest).write_text(json.dumps(stu, indent=1, ensure_ascii=False)); return Path(dest)
+    return write_atomic(dest, json.dumps(stu, indent=1, ensure_ascii=False))
 
 # %% ../nbs/13_course.ipynb #5e1c0a7d
 def _label(it) -> str: return f"`{it['name']}`" if it['kind'] == 'function' else it['name']
