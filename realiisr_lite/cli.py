@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['SR_SUFFIX', 'UNCERTAINTY_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'has_fidelity_path',
-           'sr_provenance', 'uncertainty_png', 'uncertainty_path', 'sr_plan', 'CLIError', 'build_parser', 'main']
+__all__ = ['SR_SUFFIX', 'UNCERTAINTY_SUFFIX', 'COMMANDS', 'quickstart', 'info', 'write_synthetic_pairs', 'uncertainty_png',
+           'uncertainty_path', 'sr_decoding', 'sr_plan', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #627becff
 def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
@@ -104,7 +104,7 @@ def _add_train(p):
     p.add_argument('--print-config', action='store_true', help='print the resolved configuration as JSON and exit')
 
 def _run_train(a):
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     ov = _kv(a.set)
     if a.steps: ov['train.steps'] = a.steps
     cfg = get_config(a.config, ov, released=a.released)
@@ -155,7 +155,7 @@ _SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
 def _load_lr(src: Path, a):
     "Load an input image, refused from its header if its size breaks the model's LR limits; every error names the file."
     from realiisr_lite.data import load_thermal, ThermalImageError
-    from realiisr_lite.model import MAX_LR_PIXELS
+    from realiisr_lite.inference import MAX_LR_PIXELS
     try: return load_thermal(src, normalize=getattr(a, 'normalize', 'auto'), allow_pseudocolor=a.allow_pseudocolor,
                              max_pixels=MAX_LR_PIXELS)              # and MIN_LR_SIDE, before a pixel is decoded
     except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True', 'pass --allow-pseudocolor')) from None
@@ -196,24 +196,6 @@ def _written(rec: dict) -> str:
     a, b = inp.get('norm_range', (0, 1))
     return f"{o['bits']}-bit, 0…{2**o['bits'] - 1} = the input's {a:.4g}…{b:.4g}"
 
-def has_fidelity_path(model) -> bool:
-    "True when the fidelity weight w acts on a model: its decoder has a fidelity path and a regression prior feeds its guide."
-    return getattr(model.vqvae, 'fidelity', None) is not None and getattr(model, 'prior', None) is not None
-
-def sr_provenance(model, model_path=None, decode: str | None = None, greedy: bool = True, top_k: int = 0, seed=None,
-                  adain_correction: bool | None = None, overlap: int | None = None, fidelity: float | None = None) -> dict:
-    "What made an SR file (software, model, scale, decoding; fidelity None: no fidelity path): the `description` that `save_like_input` records."
-    from realiisr_lite import __version__
-    cfg, meta = model.config, getattr(model, 'meta', None) or {}
-    t = cfg.lr_size
-    fid = (cfg.fidelity if fidelity is None else float(fidelity)) if has_fidelity_path(model) else None
-    dec = dict(decode=decode or (cfg.decode if greedy else 'sample'), top_k=top_k if not greedy else None,
-               seed=seed if not greedy else None, adain=cfg.adain if adain_correction is None else bool(adain_correction),
-               fidelity=fid, tile=t, overlap=cfg.tile_overlap if overlap is None else overlap)
-    return dict(software=f'realiisr_lite {__version__}', scale=cfg.scale, decoding=dec,
-                model=dict(name=cfg.name, path=str(model_path) if model_path else 'bundled',
-                           **{k: meta[k] for k in ('steps', 'data', 'commit') if k in meta}))
-
 def _sr_decoding(a) -> tuple[str | None, bool]:
     "The decoding `sr` asks for (None: the model's own) and whether it samples; --sample is --decode sample."
     if a.sample and a.decode not in (None, 'sample'): raise CLIError(f"--sample contradicts --decode {a.decode}")
@@ -229,24 +211,26 @@ def uncertainty_path(dst: Path) -> Path:
     "Where `sr --uncertainty` writes the map of the result `dst`: `<dst stem>_uncertainty.png` beside it."
     return dst.with_name(dst.stem + UNCERTAINTY_SUFFIX + '.png')
 
+def sr_decoding(a) -> 'Decoding':
+    "The decoding settings `sr` asks for (None fields: the model's own); --sample is --decode sample."
+    from realiisr_lite.inference import Decoding
+    decode, _ = _sr_decoding(a)
+    return Decoding(decode=decode, seed=a.seed, fidelity=a.fidelity, adain=False if a.no_adain else None)
+
 def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -> str:
     from realiisr_lite.data import encode_like_input, output_bits, write_thermal_file
-    from realiisr_lite.model import InputImageError, UNCERTAINTY_UNITS, uncertainty_reference
+    from realiisr_lite.inference import InputImageError, UNCERTAINTY_UNITS, uncertainty_reference, sr_provenance
     lr, meta = lr_meta or _load_lr(src, a)
     dst = _sr_dst(dst, output_bits(meta, a.out_bits), named)
-    decode, sampling = _sr_decoding(a)
+    dec = sr_decoding(a)
     want_u = getattr(a, 'uncertainty', None) or False                   # False, 'tta', 'variance' or 'entropy'
     u_units = UNCERTAINTY_UNITS[want_u][1] if want_u else None
     t0 = time.time()
-    adain = False if a.no_adain else None                                # None: the model's own default
-    try: out = model.super_resolve(lr[None], overlap=a.overlap, adain_correction=adain, greedy=not sampling,
-                                   top_k=50 if sampling else 0, seed=a.seed, decode=decode, fidelity=a.fidelity,
-                                   uncertainty=want_u)
+    try: res = model.super_resolve(lr[None], dec, overlap=a.overlap, uncertainty=want_u)
     except InputImageError as e: raise CLIError(f"{src}: {e}") from None
-    sr, u = out if want_u else (out, None)
+    sr, u = res.sr, res.uncertainty
     arr, rec = encode_like_input(sr, meta, a.out_bits)                   # the input's kind and units, unless --out-bits
-    rec = {**sr_provenance(model, a.model, decode=decode, greedy=not sampling, top_k=50 if sampling else 0, seed=a.seed,
-                           adain_correction=adain, overlap=a.overlap, fidelity=a.fidelity), **rec}
+    rec = {**sr_provenance(model, res.decoding, a.model, a.overlap), **rec}
     try:
         write_thermal_file(arr, dst, rec, sidecar=a.sidecar)
         if u is not None:
@@ -283,7 +267,7 @@ def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
     return [(src, dst)], dst.parent, 0
 
 def _run_sr(a):
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR, has_fidelity_path
     from realiisr_lite.core import pick_device
     from realiisr_lite.data import output_bits
     if a.fidelity is not None and not 0 <= a.fidelity <= 1: raise CLIError(f"--fidelity must lie in [0, 1], got {a.fidelity:g}")
@@ -341,7 +325,7 @@ def _add_bench(p):
     p.add_argument('--json', dest='json_out', help='also write the results to this JSON file')
 
 def _run_bench_image(a):
-    from realiisr_lite.model import load_pretrained
+    from realiisr_lite.inference import load_pretrained
     from realiisr_lite.evaluate import benchmark_super_resolve
     from realiisr_lite.core import pick_device, write_atomic
     dev = torch.device(a.device) if a.device else pick_device()
@@ -360,7 +344,7 @@ def _run_bench_image(a):
 
 def _run_bench(a):
     if a.image: return _run_bench_image(a)
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     from realiisr_lite.var import benchmark_generation
     from realiisr_lite.core import pick_device, write_atomic
     cfg = get_config(a.config, _kv(a.set))
@@ -426,7 +410,7 @@ def _run_eval(a):
     if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
     make_folder(a.out)                                  # a file in the way: one line now, not after the evaluation
     rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids,
-                         neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain_correction=False if a.no_adain else None,
+                         neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain=False if a.no_adain else None,
                          command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True, 'none': False}[a.peer])
     print(rep)
     missing = {c: v for c, v in rep.notes.items() if isinstance(v, str) and v.startswith('not available')}

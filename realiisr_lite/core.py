@@ -15,9 +15,10 @@ from matplotlib.colors import LinearSegmentedColormap
 
 # %% auto #0
 __all__ = ['MIN_LR_SIDE', 'IRON', 'THERMAL_CMAPS', 'pick_device', 'bf16_is_fast', 'seed_everything', 'shared_data_dir', 'in_ci',
-           'cache_dir', 'as_image_2d', 'as_batch', 'image_size_problem', 'get_cmap', 'colorize', 'show_thermal',
-           'mark_row', 'show_pairs', 'line_profile', 'plot_line_profile', 'tile_starts', 'feather_weights',
-           'tiled_apply', 'make_folder', 'write_atomic', 'save_tensors_atomic', 'load_tensors', 'bundled_weights_dir']
+           'cache_dir', 'as_image_2d', 'as_batch', 'image_size_problem', 'adain', 'get_cmap', 'colorize',
+           'show_thermal', 'mark_row', 'show_pairs', 'line_profile', 'plot_line_profile', 'tile_starts',
+           'feather_weights', 'tiled_apply', 'make_folder', 'write_atomic', 'save_tensors_atomic', 'load_tensors',
+           'bundled_weights_dir']
 
 # %% ../nbs/00_core.ipynb #5776167b
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -101,6 +102,13 @@ def image_size_problem(w: int, h: int, min_side: int = MIN_LR_SIDE, max_pixels: 
         return f"image {w}x{h} is too large ({w * h:,} pixels, the limit is {max_pixels:,})"
     if min(w, h) < min_side: return f"image {w}x{h} is too small (need at least {min_side}x{min_side} pixels)"
     return None
+
+# %% ../nbs/00_core.ipynb #ef49e366
+def adain(x_B1HW, ref_B1HW, eps: float = 1e-6) -> torch.Tensor:
+    "AdaIN intensity correction: give x the per-image mean and standard deviation of ref; clipped to [0, 1]."
+    mx, sx = x_B1HW.mean((-2, -1), keepdim=True), x_B1HW.std((-2, -1), keepdim=True)
+    mr, sr = ref_B1HW.mean((-2, -1), keepdim=True), ref_B1HW.std((-2, -1), keepdim=True)
+    return ((x_B1HW - mx) / (sx + eps) * sr + mr).clamp(0, 1)
 
 # %% ../nbs/00_core.ipynb #2ce2bf5e
 _IRON_NODES = [(0.00, (0.00, 0.00, 0.00)), (0.12, (0.10, 0.00, 0.33)), (0.30, (0.42, 0.00, 0.55)),

@@ -243,7 +243,7 @@ PEER_NAME = 'Real-ESRGAN (peer)'
 def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, fidelities=None,
                neutral: bool = False, peer: bool | None = None, **sr_kwargs) -> dict:
     "Rows for `evaluate`: bicubic, the Real-ESRGAN peer (None: when its weights resolve), the regression twin, RealIISR folders per decoding / w / neutral tokens."
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     out = {'bicubic': bicubic_upscale} if bicubic else {}
     if peer or peer is None:
         try: out[PEER_NAME] = RealESRGANPeer().to(device).super_resolve
@@ -263,7 +263,7 @@ def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True
         for v in variants:
             tag = ', '.join(f'{k}={x}' if k == 'fidelity' else 'neutral tokens' if k == 'tokens' else str(x) for k, x in v.items() if x is not None)
             row = f'{name} ({tag})' if tag else name
-            out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), seed=0, **{**sr_kwargs, **v}).cpu()
+            out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), **{**sr_kwargs, **v}).sr
     return out
 
 def seed_groups(summary: list[dict], kinds=('defocus', 'motion'), sep: str = ' @') -> dict:
@@ -422,7 +422,7 @@ def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache:
     best = None
     for _ in range(repeats):
         tm = {}
-        t0 = time.perf_counter(); model.super_resolve(lr, use_cache=use_cache, timings=tm, **sr_kwargs); tm['wall'] = time.perf_counter() - t0
+        t0 = time.perf_counter(); tm = model.super_resolve(lr, use_cache=use_cache, **sr_kwargs).timings; tm['wall'] = time.perf_counter() - t0
         if best is None or tm['wall'] < best['wall']: best = tm
     return dict(best, size=size, use_cache=use_cache, threads=torch.get_num_threads())
 

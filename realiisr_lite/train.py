@@ -22,15 +22,16 @@ from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, Therm
                                 tno_split, TNO_TRIM, DEGRADATION_KINDS, hit_uav_root, hit_uav_split)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
 from .metrics import ssim
-from .model import (RealIISR, RealIISRConfig, ResidualSRNet, CompactSRNet, make_prior, get_config, save_pretrained,
-                                 _dihedral)   # flips, 08
+from .config import RealIISRConfig, get_config
+from .model import RealIISR, ResidualSRNet, CompactSRNet, make_prior, save_pretrained
+from .inference import _dihedral      # flips (notebook 08a)
 from .vqvae import TokenConditionedSR
 
 # %% auto #0
 __all__ = ['auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate',
            'StepBatches', 'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed',
-           'git_commit', 'validate', 'TrainingDivergedError', 'make_optimizer', 'fit', 'micro_config', 'micro_data',
-           'fidelity_weight', 'fit_fidelity', 'warmup_cosine', 'validate_decoder', 'fit_perceptual', 'fit_regression',
+           'git_commit', 'validate', 'TrainingDivergedError', 'warmup_cosine', 'make_optimizer', 'fit', 'micro_config',
+           'micro_data', 'fidelity_weight', 'fit_fidelity', 'validate_decoder', 'fit_perceptual', 'fit_regression',
            'save_regression', 'load_regression', 'twin_steps', 'train']
 
 # %% ../nbs/09_train.ipynb #0e96f948
@@ -40,25 +41,20 @@ def auto_data() -> str:
     return 'thermal' if hit_uav_root() is not None else 'tno+synthetic'
 
 def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
-                  pool_hr_size: int | None = None, edges: bool = False, black_clip: tuple | None = None,
-                  area: bool = False, frame_scales=()):
+                  pool_hr_size: int | None = None):
     "(train, validation) LR/HR datasets for a data spec: 'thermal' (TNO + HIT-UAV + synthetic), 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, 'flir:PATH'."
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
-        src, val = make_datasets(data, ph, scale, seed, n_val, edges=edges, black_clip=black_clip, area=area, frame_scales=frame_scales)
+        src, val = make_datasets(data, ph, scale, seed, n_val)
         spec = data if data in ('thermal', 'synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
         if spec == 'auto': spec = auto_data()
         spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
-        extra = ('-edges' if edges else '') + (f'-black{black_clip[0]:g}to{black_clip[1]:g}' if black_clip else '') + ('-area' if area else '') + \
-                (f"-scales{'x'.join(f'{float(f):g}' for f in frame_scales)}" if frame_scales else '')
-        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc{extra}', crop=hr_size if hr_size < ph else None, scale=scale,
+        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc', crop=hr_size if hr_size < ph else None, scale=scale,
                         seed=seed), val
-    syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size),
-                                                      edges=edges and train, black_clip=black_clip if train else None)   # the data options: training only
+    syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size))
     if data == 'auto': data = auto_data()
     if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, train=False)
-    real = lambda paths, n, **kw: DegradedIRDataset(paths, hr_size, scale, seed=seed, length=n, edges=edges, frame_scales=frame_scales,
-                                                    weighting='area' if area else 'frame', **kw)
+    real = lambda paths, n, **kw: DegradedIRDataset(paths, hr_size, scale, seed=seed, length=n, **kw)
     if data == 'thermal':                      # every real training frame we have, and synthetic scenes: 35 % TNO, 45 % HIT-UAV, 20 %
         (tr, _), (uav_tr, uav_te) = tno_split(), hit_uav_split()        # synthetic; validation on held-out HIT-UAV frames
         train = ConcatDataset([real(tr, 140_000, trim=TNO_TRIM), real(uav_tr, 180_000), syn(80_000, seed + 1)])
@@ -66,7 +62,7 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
     if data in ('tno', 'tno+synthetic'):
         if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
-        train = real(tr, 150_000, trim=TNO_TRIM)    # crops: frames alike or ∝ area, downscaled copies (notebook 01)
+        train = real(tr, 150_000, trim=TNO_TRIM)
         val = DegradedIRDataset(te, hr_size, scale, seed=seed + 10_000, length=n_val, trim=TNO_TRIM, augment=False)
         if data == 'tno+synthetic': train = ConcatDataset([train, syn(50_000, seed + 1)])
         return train, val
@@ -77,8 +73,7 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
     paths = list_images(data)
     if len(paths) < 2: raise ValueError(f"need at least 2 images in {data}, found {len(paths)}")
     n_val_files = max(1, len(paths) // 10)
-    return (DegradedIRDataset(paths[n_val_files:], hr_size, scale, seed=seed, length=100 * len(paths), edges=edges,
-                              weighting='area' if area else 'frame', frame_scales=frame_scales),
+    return (DegradedIRDataset(paths[n_val_files:], hr_size, scale, seed=seed, length=100 * len(paths)),
             DegradedIRDataset(paths[:n_val_files], hr_size, scale, seed=seed + 10_000, length=n_val, augment=False))
 
 def hr_crops_for(dataset, hr_size: int, seed: int = 0):
@@ -261,10 +256,15 @@ def validate(model: RealIISR, val_ds, batch_size: int = 32) -> dict:
 class TrainingDivergedError(RuntimeError):
     "Training produced a non-finite loss; the message says where the last good checkpoint is."
 
+def warmup_cosine(opt, steps: int, warmup: int = 0):
+    "LambdaLR: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps` (every stage's schedule)."
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1., (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / max(steps, 1))))
+
 def make_optimizer(model: RealIISR, tc):
     "AdamW over the trainable parameters with warm-up + cosine decay."
     opt = torch.optim.AdamW(model.trainable_parameters(), lr=tc.lr, weight_decay=tc.weight_decay, betas=tuple(tc.betas))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1., (s + 1) / max(tc.warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, tc.steps) / tc.steps)))
+    sched = warmup_cosine(opt, tc.steps, tc.warmup)
     return opt, sched
 
 def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
@@ -329,19 +329,19 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
 
 # %% ../nbs/09_train.ipynb #a587225f
 def micro_config(**overrides) -> RealIISRConfig:
-    "A very small configuration for tests and demos (trains a step in milliseconds)."
+    "A very small configuration of the MSE design (`tiny-mse`: conv decoder with a fidelity path) for tests and demos: a step in milliseconds."
     base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.downsample': 4, 'vqvae.base_channels': 8, 'vqvae.codebook_size': 32,
             'vqvae.latent_dim': 8, 'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8, 'tsg_heads': 2,
             'prior_channels': 8, 'prior_blocks': 1, 'train.batch_size': 4, 'train.warmup': 2, 'train.amp': False, 'train.lr': 1e-3,
             'train.prior_steps': 4, 'train.prior_batch_size': 4, 'train.prior_hr_size': 16, 'train.fid_steps': 4}
-    return get_config('tiny', {**base, **overrides})
+    return get_config('tiny-mse', {**base, **overrides})
 
 def micro_data(seed: int = 0):
     "Tiny synthetic LR/HR datasets (16-px HR tiles) for tests."
     return SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8), SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False)
 
 # %% ../nbs/09_train.ipynb #89abfb16
-_PIXEL_LOSSES = dict(l1=F.l1_loss, mse=F.mse_loss)      # by name: stage 0 and the twin (`prior_loss`), stage 3 (`fid_loss`)
+_PIXEL_LOSSES = dict(l1=F.l1_loss, mse=F.mse_loss)      # by name: stage 0 and the twin (`prior_loss`)
 
 def _fid_keys(k: str) -> bool: return k.startswith(('vqvae.fidelity.', 'vqvae.decoder.'))
 
@@ -356,7 +356,6 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
     "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 or MSE [+ SSIM] loss."
     tc = model.config.train
     steps = tc.fid_steps if steps is None else steps
-    if tc.fid_loss not in _PIXEL_LOSSES: raise ValueError(f"train.fid_loss must be 'l1' or 'mse', got {tc.fid_loss!r}")
     fid = model.vqvae.fidelity
     if fid is None: raise ValueError("this configuration has no fidelity path (set vqvae.fidelity=True)")
     dev = torch.device(device) if device else pick_device()
@@ -365,8 +364,7 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
     if tc.fid_decoder: model.vqvae.decoder.requires_grad_(True)
     params = list(fid.parameters()) + (list(model.vqvae.decoder.parameters()) if tc.fid_decoder else [])
     opt = torch.optim.AdamW(params, lr=tc.fid_lr, weight_decay=0.0, betas=tuple(tc.betas))
-    warm = max(1, min(50, steps // 10))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1., (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    sched = warmup_cosine(opt, steps, max(1, min(50, steps // 10)))
     seed, start, hist = tc.seed + 3, 0, []
     state_path = Path(out)/'fid_state.safetensors' if out else None
     if resume and state_path is not None and state_path.exists():
@@ -388,11 +386,11 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
                 f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
-        loss = _PIXEL_LOSSES[tc.fid_loss](sr, hr_b.float())
+        loss = F.l1_loss(sr, hr_b.float())
         if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0, quantize=False).float().mean())
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        rec = dict(step=step + 1, **{tc.fid_loss: round(loss.item(), 6)}, w=round(w, 3), seconds=round(time.time() - t0, 2))
+        rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
             rec.update({f'val_{k}': round(v, 4) for k, v in validate(model, val_ds).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
@@ -406,11 +404,6 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
 
 
 # %% ../nbs/09_train.ipynb #4a4b398f
-def warmup_cosine(opt, steps: int, warmup: int = 0):
-    "LambdaLR: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`."
-    return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1., (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / max(steps, 1))))
-
 @torch.no_grad()
 def validate_decoder(model: RealIISR, val_ds, true_tokens: bool, batch_size: int = 16) -> dict:
     "PSNR and LPIPS-alex of the decoder's SR (w = 0) on validation tiles, from the true tokens of HR − prior or from generated ones."
@@ -574,10 +567,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     rank, world, dev = setup_distributed()
     dev = torch.device(device) if device else dev
     out.mkdir(parents=True, exist_ok=True)
-    kw = dict(edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops,   # the training data (notebook 01: edge crops, black sky,
-              frame_scales=tc.frame_scales)                                       # area, downscaled copies)
-    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool, **kw)
-    crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size, **kw)[0]
+    train_ds, val_ds = make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
+    crops = lambda: make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
     info = dict(command=command or ' '.join(sys.argv), data=data, seed=tc.seed, commit=git_commit(), world_size=world,
                 device=str(dev), started=time.strftime('%Y-%m-%d %H:%M:%S'))
     t0 = time.time()

@@ -61,7 +61,8 @@ def timed(step, n: int = 6, warm: int = 2) -> float:
 def calibrate(cfg, dev, batches=None, reused: bool = False) -> dict:
     "Seconds per training step of stages 0-3 (random data, bf16 where training uses it); picks stage 2's batch among `batches`."
     import torch, torch.nn.functional as F
-    from realiisr_lite.model import ResidualSRNet, RealIISR
+    from realiisr_lite.model import ResidualSRNet
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.vqvae import MultiScaleVQVAE
     from realiisr_lite.train import make_optimizer
     from realiisr_lite.core import bf16_is_fast
@@ -137,7 +138,7 @@ def plan_steps(cfg, sec: dict, budget: float, safety: float = 1.25) -> dict:
 def run_train(args) -> dict:
     "Calibrate, plan the steps, start the twin in a second process, train stages 0-3 with the library's `train`."
     import torch
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     from realiisr_lite.train import train, make_datasets, twin_steps
     torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     dev = torch.device(args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
@@ -180,7 +181,8 @@ def run_train(args) -> dict:
 def run_twin(args):
     "The regression twin: the prior's architecture, data and batch, as many HR pixels as the model's stages 0, 2 and 3."
     import torch
-    from realiisr_lite.model import get_config, ResidualSRNet
+    from realiisr_lite.config import get_config
+    from realiisr_lite.model import ResidualSRNet
     from realiisr_lite.train import make_datasets, fit_regression, save_regression, git_commit
     torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
@@ -210,7 +212,7 @@ def sh(cmd: list[str], limit: float, logf: Path) -> int | str:
 def pack(run: Path, work: Path, out: Path, summary: dict, name: str = 'small'):
     "Write the fp16 model folder, the twin, eval report and logs into $OUT: summary.json, reports, and ≤15 MiB tar parts."
     import torch
-    from realiisr_lite.model import load_pretrained, save_pretrained
+    from realiisr_lite.inference import load_pretrained, save_pretrained
     ship = work/'ship'/name
     if (run/'model'/'model.safetensors').exists():
         m = load_pretrained(run/'model')

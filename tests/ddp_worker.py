@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 import torch
 from realiisr_lite.core import seed_everything
-from realiisr_lite.model import RealIISR
+from realiisr_lite.inference import RealIISR
 from realiisr_lite.train import fit, micro_config, micro_data, setup_distributed
 
 out = Path(sys.argv[1])

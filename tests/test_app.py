@@ -31,7 +31,7 @@ def _free_port() -> int:
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):
     "Micro model folders of the MSE design ('other': micro's weights with a fidelity path that acts), LR images (40×32: 8-bit, 16-bit, °C), bad files."
-    from realiisr_lite.model import RealIISR, load_pretrained
+    from realiisr_lite.inference import RealIISR, load_pretrained
     from realiisr_lite.train import micro_config
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal
     from realiisr_lite.core import colorize

@@ -83,7 +83,7 @@ def test_sr_unwritable_output_fails_before_the_model(tmp_path, out):
 
 
 def test_sr_pixel_limit_names_the_file(tmp_path):
-    from realiisr_lite.model import MAX_LR_PIXELS
+    from realiisr_lite.inference import MAX_LR_PIXELS
     side = int(MAX_LR_PIXELS ** 0.5) + 1
     Image.fromarray(np.full((side, side), 100, np.uint8)).save(tmp_path/'huge.png')
     r = run('sr', str(tmp_path/'huge.png'), '--model', str(tmp_path/'no_model'))
@@ -140,7 +140,7 @@ def test_sr_allow_pseudocolor(tmp_path):
 
 
 def _micro_model(tmp_path):
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.train import micro_config
     d = tmp_path/'micro'
     if not d.exists(): RealIISR(micro_config()).save_pretrained(d)
@@ -204,7 +204,7 @@ MSE_DESIGN = {'vqvae.decoder': 'conv', 'vqvae.fidelity': True, 'decode': 'expect
 def _fidelity_model(tmp_path):
     "A micro model of the MSE design whose fidelity path acts (its zero-initialised last convolutions set to random values)."
     import torch
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.train import micro_config
     d = tmp_path/'fid'
     if not d.exists():
@@ -237,7 +237,7 @@ def test_sr_fidelity_and_decode(tmp_path):
 
 def test_sr_fidelity_without_a_fidelity_path(tmp_path):
     "A model without a fidelity path: one note that --fidelity has no effect, and the same result for any w."
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.train import micro_config
     from realiisr_lite.data import read_description
     RealIISR(micro_config(**{**MSE_DESIGN, 'vqvae.fidelity': False})).save_pretrained(tmp_path/'nofid')
@@ -254,7 +254,7 @@ def test_sr_uncertainty(tmp_path):
     "--uncertainty writes <out stem>_uncertainty.png: the flip-spread map (tta, default) scaled by 255 / 1 %, computed here by hand from 4 SR passes; --uncertainty variance: 255 / (a uniform guess's variance); entropy: 255 / log K; sr FOLDER skips both."
     import torch
     from realiisr_lite.data import load_thermal, read_description
-    from realiisr_lite.model import load_pretrained
+    from realiisr_lite.inference import load_pretrained
     yy, xx = np.mgrid[:20, :24]
     t = (5 + 0.3 * yy + 20 * np.exp(-((xx - 14)**2 + (yy - 8)**2) / 18.)).astype(np.float32)     # °C
     src = tmp_path/'frames'; src.mkdir()

@@ -33,7 +33,7 @@ def test_prepare_data_is_lossless(tmp_path):
 
 def test_plan_steps_by_hand():
     "Each stage gets its share of the budget over its measured seconds per step (× the safety factor)."
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     cfg = get_config('small')
     sec = dict(prior=0.01, vq=0.05, stage2=0.1, stage3=0.04)
     steps = gpu_run.plan_steps(cfg, sec, 100.0, safety=1.25)

@@ -49,7 +49,7 @@ def car_lr(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def micro(tmp_path_factory):
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.train import micro_config
     d = tmp_path_factory.mktemp('model')/'micro'
     torch.manual_seed(0)
@@ -64,7 +64,7 @@ def _bicubic(a: np.ndarray, s: int = 4) -> np.ndarray:
 
 def _model_sr01(model_dir, lr_path) -> np.ndarray:
     "The model's [0, 1] SR of a file, computed here as `sr` computes it (CPU, one thread, greedy, model defaults)."
-    from realiisr_lite.model import load_pretrained
+    from realiisr_lite.inference import load_pretrained
     n = torch.get_num_threads(); torch.set_num_threads(1)
     try:
         x, _ = load_thermal(lr_path)
@@ -280,7 +280,7 @@ def test_cli_nan_pixel_one_line_nothing_written(tmp_path):
 def test_cli_with_a_bicubic_stand_in_model(tmp_path, car_lr, micro, monkeypatch):
     "The whole sr path (load, SR, write) with a model whose output is known: the file is bicubic in °C, limited to the LR's range."
     from realiisr_lite.cli import main
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     calls = []
     def bicubic_sr(self, lr, **kw):
         calls.append(kw)

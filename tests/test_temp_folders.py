@@ -10,7 +10,7 @@ SCRIPT = textwrap.dedent(f'''
     from pathlib import Path
     from realiisr_lite.app import _private_upload_folder, build_app, load_model, process
     from realiisr_lite.data import ThermalSceneSynth, degrade, save_thermal
-    from realiisr_lite.model import RealIISR
+    from realiisr_lite.inference import RealIISR
     from realiisr_lite.train import micro_config
     src = Path(sys.argv[1])
     RealIISR(micro_config()).save_pretrained(src/'micro')

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 from realiisr_lite.core import seed_everything, load_tensors
-from realiisr_lite.model import RealIISR
+from realiisr_lite.inference import RealIISR
 from realiisr_lite.train import (fit, micro_config, micro_data, batch_indices, TrainingDivergedError, ResidualSRNet,
                                  save_regression, load_regression)
 
@@ -82,7 +82,7 @@ def test_dataloader_workers_keep_the_order(tmp_path):
 def test_data_options_reach_the_training_set_only(tmp_path, monkeypatch):
     "train.edge_crops / train.black_clip: the training pairs change, the validation pairs do not; a pool is keyed on them."
     from realiisr_lite.train import make_datasets
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     monkeypatch.setenv('REALIISR_CACHE', str(tmp_path))
     tr0, va0 = make_datasets('synthetic', 32, 4, seed=3)
     tr1, va1 = make_datasets('synthetic', 32, 4, seed=3, edges=True, black_clip=(8., 8.))
@@ -110,7 +110,7 @@ def _random_frames(folder, sizes, seed: int):
 def test_area_crops_reach_the_training_set_only(tmp_path, monkeypatch):
     "train.area_crops: training crops pick frames in proportion to their area; validation and the default do not; pools are keyed on it."
     from realiisr_lite.train import make_datasets
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
     folder = _random_frames(tmp_path/'frames', (('a.png', (32, 32)), ('b.png', (32, 96)), ('c.png', (64, 32))), 1)   # a: validation
     tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
@@ -129,7 +129,7 @@ def test_frame_scales_reach_the_training_set_only(tmp_path, monkeypatch):
     "train.frame_scales: training frames get downscaled copies (the block mean at 1/2); validation and the default do not; pools are keyed on it."
     import torch.nn.functional as F
     from realiisr_lite.train import make_datasets
-    from realiisr_lite.model import get_config
+    from realiisr_lite.config import get_config
     monkeypatch.setenv('REALIISR_CACHE', str(tmp_path/'cache'))
     folder = _random_frames(tmp_path/'frames', (('a.png', (32, 32)), ('b.png', (64, 96)), ('c.png', (28, 32))), 2)   # a: validation
     tr0, va0 = make_datasets(str(folder), 16, 4, seed=2)
