@@ -24,8 +24,8 @@ from .core import (MIN_LR_SIDE, THERMAL_CMAPS, as_image_2d, bundled_weights_dir,
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 output_bits, save_like_input, save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim, iqa_metric
-from .model import InputImageError, load_pretrained, super_resolve, UNCERTAINTY_MEASURES, UNCERTAINTY_UNITS, uncertainty_reference
-from .cli import has_fidelity_path, sr_provenance
+from .inference import (InputImageError, load_pretrained, super_resolve, Decoding, UNCERTAINTY_MEASURES, UNCERTAINTY_UNITS,
+                                     uncertainty_reference, has_fidelity_path, sr_provenance)
 
 # %% auto #0
 __all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
@@ -253,12 +253,12 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
         tiles[0] = total
         if progress is not None: progress(done, total)
     sampling, seed = mode == 'sampling', int(seed or 0)
-    decode = dict(greedy='greedy', sampling='sample', expected='expected')[mode]
+    dec = Decoding(decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode], seed=seed if sampling else None,
+                   top_k=None if not sampling or cfg.decode == 'sample' else 50,   # a sampling model's own top-k; else the demo's 50
+                   fidelity=w, adain=adain)
     t0 = time.time()
-    sr, scales, unc = super_resolve(model, lr, overlap=overlap, adain_correction=adain, greedy=not sampling,
-                                    top_k=50 if sampling else 0, seed=seed if sampling else None, intermediates=True,
-                                    uncertainty=True, progress=on_tiles, decode=decode, fidelity=w,
-                                    tta_views=DEMO_TTA_VIEWS)
+    res_sr = super_resolve(model, lr, dec, overlap, intermediates=True, uncertainty=True, tta_views=DEMO_TTA_VIEWS, progress=on_tiles)
+    sr, scales, unc = res_sr.sr, res_sr.scales, res_sr.uncertainty
     seconds = time.time() - t0
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
@@ -276,8 +276,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     out_dir = Path(out_dir) if out_dir else _temp_folder('realiisr_sr_')     # None: removed when the process exits
     kind = output_bits(meta)                   # the input's kind: 'float' (TIFF in its units), 16 or 8
     name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
-    download = save_like_input(sr, out_dir/name, meta, description=demo_provenance(
-        model, model_name, decode, sampling, seed, adain, overlap, w))
+    download = save_like_input(sr, out_dir/name, meta, description=demo_provenance(model, model_name, res_sr.decoding, overlap))
     res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
                meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
                overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w, device=str(next(model.parameters()).device),
@@ -289,10 +288,9 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     res['summary'] = summary_markdown(res)
     return res
 
-def demo_provenance(model, model_name, decode, sampling, seed, adain, overlap, fidelity) -> dict:
+def demo_provenance(model, model_name, decoding, overlap) -> dict:
     "The record written into a download (`sr_provenance`: software, model, scale, decoding), naming the model as offered, with no server path."
-    rec = sr_provenance(model, None, decode=decode, greedy=not sampling, top_k=50 if sampling else 0, seed=seed,
-                        adain_correction=adain, overlap=overlap, fidelity=fidelity)
+    rec = sr_provenance(model, decoding, None, overlap)
     m = {k: public_text(v) if isinstance(v, str) else v for k, v in rec['model'].items() if k != 'path'}
     rec['model'] = dict(m, offered_as=model_name) if model_name else m
     return dict(rec, made_by='realiisr-lite demo')

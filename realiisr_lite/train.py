@@ -537,14 +537,15 @@ def fit_regression(model: nn.Module, train_ds, steps: int, batch_size: int = 16,
 
 def save_regression(model: nn.Module, path, meta: dict | None = None) -> Path:
     "Save a regression CNN (ResidualSRNet or CompactSRNet) as safetensors with its architecture in the metadata."
-    arch = dict(arch='compact') if isinstance(model, CompactSRNet) else dict(arch='residual', channels=model.channels, blocks=model.n_blocks)
+    arch = (dict(arch='compact', n_conv=(len(model.body) - 3) // 2) if isinstance(model, CompactSRNet) else
+            dict(arch='residual', channels=model.channels, blocks=model.n_blocks))
     return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, **arch, **(meta or {})))
 
 def load_regression(path, device='cpu') -> nn.Module:
     "Load a regression CNN saved by `save_regression`."
     t, m = load_tensors(path, device)
     if m.get('kind') != 'regression': raise ValueError(f"{path} is not a regression-baseline checkpoint")
-    net = CompactSRNet(m['scale']) if m.get('arch') == 'compact' else ResidualSRNet(m['scale'], m['channels'], m['blocks'])
+    net = CompactSRNet(m['scale'], m.get('n_conv', 32)) if m.get('arch') == 'compact' else ResidualSRNet(m['scale'], m['channels'], m['blocks'])
     net.load_state_dict(t); net.meta = m
     return net.to(device).eval()
 

@@ -267,8 +267,9 @@ def test_sr_uncertainty(tmp_path):
     model = load_pretrained(m)
     lr = load_thermal(src/'scene_c.tif')[0][None]
     with torch.no_grad():                                               # tta by hand: views 0, 7 (transpose + both flips), 3, 4
-        views = [model.super_resolve(lr), model.super_resolve(lr.transpose(-2, -1).flip(-2).flip(-1)).flip(-1).flip(-2).transpose(-2, -1),
-                 model.super_resolve(lr.flip(-2).flip(-1)).flip(-1).flip(-2), model.super_resolve(lr.transpose(-2, -1)).transpose(-2, -1)]
+        sr = lambda x: model.super_resolve(x).sr
+        views = [sr(lr), sr(lr.transpose(-2, -1).flip(-2).flip(-1)).flip(-1).flip(-2).transpose(-2, -1),
+                 sr(lr.flip(-2).flip(-1)).flip(-1).flip(-2), sr(lr.transpose(-2, -1)).transpose(-2, -1)]
     tmap = 100 * torch.stack(views).std(0, unbiased=False)[0, 0].numpy().astype(np.float64)
     assert np.abs(u.astype(np.float64) - np.clip(np.round(tmap / 1 * 255), 0, 255)).max() <= 1
     assert f'uncertainty (tta) {tmap.min():.2f}…{tmap.max():.2f} % of the range -> scene_c_sr_uncertainty.png' in r.stdout, r.stdout
@@ -277,7 +278,7 @@ def test_sr_uncertainty(tmp_path):
     r = run('sr', str(src/'scene_c.tif'), '--model', str(m), '--uncertainty', 'variance')
     assert r.returncode == 0, r.stderr
     u = np.asarray(Image.open(src/'scene_c_sr_uncertainty.png'))
-    with torch.no_grad(): _, umap = model.super_resolve(lr, uncertainty='variance')     # the map itself, from the API
+    with torch.no_grad(): umap = model.super_resolve(lr, uncertainty='variance').uncertainty     # the map itself, from the API
     umap = umap[0, 0].numpy().astype(np.float64)
     with torch.no_grad(): cb = model.condition(torch.full((1, 1) + (model.config.lr_size,) * 2, 0.5))[2]   # the decoded (CAC) codebook
     cb = (model.vqvae.codebook if cb is None else cb[0]).double().numpy()
@@ -290,7 +291,7 @@ def test_sr_uncertainty(tmp_path):
     assert rec['measure'] == 'variance'
     r = run('sr', str(src/'scene_c.tif'), '--model', str(m), '--uncertainty', 'entropy', '--out', str(tmp_path/'ent.tif'))
     assert r.returncode == 0, r.stderr
-    with torch.no_grad(): _, emap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty='entropy')
+    with torch.no_grad(): emap = model.super_resolve(load_thermal(src/'scene_c.tif')[0][None], uncertainty='entropy').uncertainty
     emap = emap[0, 0].numpy().astype(np.float64)
     expect = np.clip(np.round(emap / np.log(32) * 255), 0, 255)         # K = 32 codes in the micro config
     assert np.abs(np.asarray(Image.open(tmp_path/'ent_uncertainty.png')).astype(np.float64) - expect).max() <= 1

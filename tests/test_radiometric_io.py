@@ -68,8 +68,7 @@ def _model_sr01(model_dir, lr_path) -> np.ndarray:
     n = torch.get_num_threads(); torch.set_num_threads(1)
     try:
         x, _ = load_thermal(lr_path)
-        return load_pretrained(model_dir).super_resolve(x[None], overlap=None, adain_correction=None, greedy=True,
-                                                        top_k=0, seed=0)[0, 0].double().numpy()
+        return load_pretrained(model_dir).super_resolve(x[None]).sr[0, 0].double().numpy()
     finally: torch.set_num_threads(n)
 
 
@@ -282,14 +281,15 @@ def test_cli_with_a_bicubic_stand_in_model(tmp_path, car_lr, micro, monkeypatch)
     from realiisr_lite.cli import main
     from realiisr_lite.inference import RealIISR
     calls = []
-    def bicubic_sr(self, lr, **kw):
-        calls.append(kw)
-        return F.interpolate(lr, scale_factor=self.config.scale, mode='bicubic', align_corners=False).clamp(0, 1)
+    from realiisr_lite.inference import SRResult
+    def bicubic_sr(self, lr, decoding=None, **kw):
+        calls.append(dict(kw, decoding=decoding))
+        return SRResult(F.interpolate(lr, scale_factor=self.config.scale, mode='bicubic', align_corners=False).clamp(0, 1), decoding=decoding)
     monkeypatch.setattr(RealIISR, 'super_resolve', bicubic_sr)
     path, t_lr = car_lr
     out = io.StringIO()
     with contextlib.redirect_stdout(out): rc = main(['sr', str(path), '--model', str(micro), '--device', 'cpu', '--out', str(tmp_path/'b.tif')])
-    assert rc == 0 and len(calls) == 1 and calls[0]['adain_correction'] is None      # the model's own AdaIN default
+    assert rc == 0 and len(calls) == 1 and calls[0]['decoding'].adain is None      # the model's own AdaIN default
     back = np.asarray(Image.open(tmp_path/'b.tif')).astype(np.float64)
     lo, hi = float(t_lr.min()), float(t_lr.max())
     assert np.abs(back - np.clip(_bicubic(t_lr), lo, hi)).max() < EXACT_C
