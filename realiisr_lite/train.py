@@ -32,7 +32,7 @@ __all__ = ['auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPo
            'StepBatches', 'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed',
            'git_commit', 'validate', 'TrainingDivergedError', 'warmup_cosine', 'make_optimizer', 'fit', 'micro_config',
            'micro_data', 'fidelity_weight', 'fit_fidelity', 'validate_decoder', 'fit_perceptual', 'fit_regression',
-           'save_regression', 'load_regression', 'twin_steps', 'train']
+           'save_regression', 'load_regression', 'twin_steps', 'train', 'train_twins']
 
 # %% ../nbs/09_train.ipynb #0e96f948
 def auto_data() -> str:
@@ -632,18 +632,29 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
                                                  seconds_stage2=round(t3 - t2), seconds_stage3=round(time.time() - t3)))
         res['final_stage3'] = fh[-1] if fh else None
     res['seconds'] = round(time.time() - t0)
-    if regression and rank == 0:                                       # the twins: same CNN, same data, as many HR pixels
-        twin_ds = crops() if cfg.prior else train_ds
-        bs = tc.prior_batch_size if cfg.prior else tc.batch_size
-        twins = [('regression', tc.prior_loss)] + ([('gan_twin', 'perceptual')] if tc.perceptual or tc.gan else [])
-        for name, loss in twins:                                       # the MSE (or L1) twin; with a perceptual recipe, its GAN twin
-            t4, n = time.time(), twin_steps(cfg)
-            reg = make_prior(cfg)
-            if cfg.prior_init == 'realesrgan': reg.from_realesrgan()
-            fit_regression(reg, twin_ds, n, bs, tc.prior_lr if loss != 'perceptual' else tc.decoder_lr, seed=tc.seed, progress=progress,
-                           device=dev, state_path=out/f'{name}_state.safetensors', desc=name.replace('_', ' '), loss=loss,
-                           perceptual=tc.perceptual, gan=tc.gan, gan_start=tc.gan_start, disc_layers=tc.disc_layers)
-            save_regression(reg, out/f'{name}.safetensors', dict(info, steps=n, batch_size=bs, loss=loss, seconds=round(time.time() - t4)))
-            res[name] = str(out/f'{name}.safetensors')
+    if regression and rank == 0: res.update(train_twins(cfg, data, out, progress=progress, device=dev, info=info))
+    return res
+
+def train_twins(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', progress: bool = True, device=None,
+                info: dict | None = None, which=('regression', 'gan_twin')) -> dict:
+    "The twins of a configuration: its prior's CNN trained alone on the same data, as many HR pixels as the model (MSE; a GAN twin too)."
+    cfg = get_config(config) if isinstance(config, str) else config
+    tc, out, dev = cfg.train, Path(out), torch.device(device) if device else pick_device()
+    twin_ds = make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0] if cfg.prior else \
+              make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)[0]
+    bs, res = tc.prior_batch_size if cfg.prior else tc.batch_size, {}
+    info = info or dict(data=data, seed=tc.seed, commit=git_commit(), device=str(dev))
+    twins = dict(regression=tc.prior_loss, gan_twin='perceptual' if tc.perceptual or tc.gan else None)
+    for name in which:                                                 # the MSE (or L1) twin; with a perceptual recipe, its GAN twin
+        loss = twins[name]
+        if loss is None: continue
+        t4, n = time.time(), twin_steps(cfg)
+        reg = make_prior(cfg)
+        if cfg.prior_init == 'realesrgan': reg.from_realesrgan()
+        fit_regression(reg, twin_ds, n, bs, tc.prior_lr if loss != 'perceptual' else tc.decoder_lr, seed=tc.seed, progress=progress,
+                       device=dev, state_path=out/f'{name}_state.safetensors', desc=name.replace('_', ' '), loss=loss,
+                       perceptual=tc.perceptual, gan=tc.gan, gan_start=tc.gan_start, disc_layers=tc.disc_layers)
+        save_regression(reg, out/f'{name}.safetensors', dict(info, steps=n, batch_size=bs, loss=loss, seconds=round(time.time() - t4)))
+        res[name] = str(out/f'{name}.safetensors')
     return res
 
