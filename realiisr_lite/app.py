@@ -464,7 +464,7 @@ UNCERTAINTY_CAPTION = ("**Uncertainty** (right of the SR): how much the SR chang
                        "transposed before super-resolution (the spread of two such results). Bright = the input did not "
                        "decide the result: the model is guessing there; dark = every view agrees. On held-out frames the "
                        "brightest tenth of the pixels errs about 1.4× as much as the darkest tenth (1.8× with 4 views, "
-                       "`sr --uncertainty`; notebook 10) — mostly edges, where bicubic errs most too.")
+                       "`sr --uncertainty`; the course's findings appendix) — mostly edges, where bicubic errs most too.")
 
 DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
