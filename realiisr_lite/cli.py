@@ -370,7 +370,7 @@ def _add_eval(p):
                    help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
     p.add_argument('--no-model', action='store_true', help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
     p.add_argument('--data', default='auto',
-                   help="auto | tno | synthetic | raw16 | celsius | celsius:FOLDER | FOLDER | flir:PATH (raw16: the shared FLIR raw frames, "
+                   help="auto | tno | synthetic | raw16 | hituav | celsius | celsius:FOLDER | FOLDER | flir:PATH (raw16: the shared FLIR raw frames, "
                         "3 degradation draws each; celsius: temperature maps, adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
@@ -378,8 +378,11 @@ def _add_eval(p):
     p.add_argument('--no-adain', action='store_true', help="skip AdaIN in the models (default: each model's own setting)")
     p.add_argument('--decode', default=None, help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the model's own)")
     p.add_argument('--fidelity', default=None, help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
+    p.add_argument('--temperature', default=None, help="comma-separated sampling temperatures to evaluate each model with (default: its own)")
     p.add_argument('--neutral', action='store_true', help="also evaluate each model with neutral tokens (what the generated tokens add)")
     p.add_argument('--fit-gain-offset', action='store_true', help="also report PSNR after a per-image least-squares gain/offset fit")
+    p.add_argument('--token-study', action='store_true',
+                   help="also decode tiles with each model's tokens, neutral tokens and another frame's tokens (3 seeds; tokens.json)")
     p.add_argument('--peer', choices=('auto', 'realesrgan', 'none'), default='auto',
                    help="the Real-ESRGAN realesr-general-x4v3 baseline row (auto: when its weights resolve; realesrgan: required)")
     p.add_argument('--device', help='cpu, cuda, mps')
@@ -409,10 +412,21 @@ def _run_eval(a):
     except ValueError: raise CLIError(f"--fidelity must list numbers in [0, 1], got {a.fidelity!r}") from None
     if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
     make_folder(a.out)                                  # a file in the way: one line now, not after the evaluation
-    rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids,
+    try: temps = [float(t) for t in a.temperature.split(',') if t] if a.temperature else None
+    except ValueError: raise CLIError(f"--temperature must list numbers, got {a.temperature!r}") from None
+    rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids, temperatures=temps,
                          neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain=False if a.no_adain else None,
                          command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True, 'none': False}[a.peer])
     print(rep)
+    if a.token_study:
+        from realiisr_lite.evaluate import token_study, eval_dataset
+        from realiisr_lite.inference import RealIISR
+        ds = eval_dataset(a.data, a.crop)
+        study = {n: token_study(RealIISR.from_pretrained(p, dev), ds) for n, p in models.items()}
+        (Path(a.out)/'tokens.json').write_text(json.dumps(dict(command='realiisr-lite ' + shlex.join(a.argv), models=study), indent=1))
+        for n, s in study.items():
+            print(f"{n}: LPIPS / PSNR on {s['tiles']} tiles, mean ± std over seeds: " + '; '.join(
+                f"{k} {v['lpips'][0]:.4f} ± {v['lpips'][1]:.4f} / {v['psnr'][0]:.2f}" for k, v in s['mean_std'].items() if 'lpips' in v))
     missing = {c: v for c, v in rep.notes.items() if isinstance(v, str) and v.startswith('not available')}
     if missing: print(f"perceptual metrics not available: {'; '.join(f'{c}: {v[15:]}' for c, v in missing.items())}")
     figs = 'qualitative.png, chart.png' + (', perception_distortion.png' if 'lpips' not in missing else '')

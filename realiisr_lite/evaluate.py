@@ -190,8 +190,8 @@ def resolve_data(data: str) -> str:
     return ('tno' if tno_root() is not None else 'synthetic') if data == 'auto' else data
 
 def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, draws: int = 3):
-    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'raw16' (FLIR raw frames, `draws` degradations each), 'celsius[:FOLDER]', a folder, 'flir:PATH'; optional centre crop."
-    from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset
+    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'raw16' (FLIR raw frames, `draws` degradations each), 'hituav' (every 4th held-out drone frame), 'celsius[:FOLDER]', a folder, 'flir:PATH'; optional centre crop."
+    from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset, hit_uav_split
     data = resolve_data(data)
     if data == 'tno': ds = tno_datasets(hr_size=None, seed=seed - 1)[1]
     elif data == 'celsius' or data.startswith('celsius:'): ds = TemperaturePairs(data[8:] or None, seed=seed)
@@ -199,6 +199,8 @@ def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, dra
     elif data == 'raw16':        # another camera, never trained on: few frames, so several degradation draws of each
         ds = torch.utils.data.ConcatDataset([DegradedIRDataset(raw16_frames(), hr_size=None, seed=seed + d, augment=False)
                                              for d in range(draws)])
+    elif data == 'hituav':       # held-out drone frames (ids ≥ 9,000): the validation split of the 'thermal' training data
+        ds = DegradedIRDataset(hit_uav_split()[1][::4], hr_size=None, seed=seed, augment=False)
     elif data.startswith('flir:'): ds = PairedIRDataset(data[5:], 'test', hr_size=None)
     else: ds = DegradedIRDataset(data, hr_size=None, seed=seed, augment=False)
     return ds if crop is None else CenterCrop(ds, crop)
@@ -241,7 +243,7 @@ class CenterCrop(torch.utils.data.Dataset):
 PEER_NAME = 'Real-ESRGAN (peer)'
 
 def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, fidelities=None,
-               neutral: bool = False, peer: bool | None = None, **sr_kwargs) -> dict:
+               neutral: bool = False, peer: bool | None = None, temperatures=None, **sr_kwargs) -> dict:
     "Rows for `evaluate`: bicubic, the Real-ESRGAN peer (None: when its weights resolve), the regression twin, RealIISR folders per decoding / w / neutral tokens."
     from realiisr_lite.inference import RealIISR
     out = {'bicubic': bicubic_upscale} if bicubic else {}
@@ -258,10 +260,12 @@ def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True
     for name, m in (models or {}).items():
         model = m if isinstance(m, torch.nn.Module) else RealIISR.from_pretrained(m, device)
         variants = [dict(decode=d) for d in (decodes or [None])]
+        if temperatures: variants = [dict(v, temperature=T) for v in variants for T in temperatures]
         if fidelities: variants = [dict(v, fidelity=w) for v in variants for w in fidelities]
         if neutral: variants.append(dict(tokens='neutral'))
         for v in variants:
-            tag = ', '.join(f'{k}={x}' if k == 'fidelity' else 'neutral tokens' if k == 'tokens' else str(x) for k, x in v.items() if x is not None)
+            tag = ', '.join(f'w={x}' if k == 'fidelity' else f'T={x}' if k == 'temperature' else 'neutral tokens' if k == 'tokens' else str(x)
+                            for k, x in v.items() if x is not None)
             row = f'{name} ({tag})' if tag else name
             out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), **{**sr_kwargs, **v}).sr
     return out
@@ -384,7 +388,7 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
     kinds = [k for k in kinds if any(r['kind'] == k for r in summ)]
     groups = seed_groups(summ, kinds, seed_sep) if seed_sep else {(r['method'], r['kind']): [r] for r in summ}
     names = list(dict.fromkeys(n for n, _ in groups))
-    base = lambda n: re.sub(r' \((w|T|fidelity)=[^)]*\)$', '', n)    # 'model (w=0.5)' -> 'model': one curve per model
+    base = lambda n: re.sub(r' \((?:[a-z]+, )?(?:T=[^,)]*, )?w=[^)]*\)$', '', n)    # 'model (T=1.0, w=0.5)' -> 'model': one curve a model
     colours = {b: f'C{i}' for i, b in enumerate(dict.fromkeys(base(n) for n in names))}
     fig, axs = plt.subplots(1, len(kinds), figsize=(6.2 * len(kinds), 4.8), squeeze=False)
     for ax, k in zip(axs[0], kinds):
@@ -429,12 +433,13 @@ def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache:
 def run_evaluation(models: dict | None = None, regression=None, data: str = 'auto', out='results/eval', crop: int | None = None,
                    max_items: int | None = None, device='cpu', title: str | None = None, figures: bool = True, decodes=None,
                    command: str | None = None, fidelities=None, neutral: bool = False, gain_offset_fit: bool = False,
-                   peer: bool | None = None, **sr_kwargs) -> EvalReport:
+                   peer: bool | None = None, temperatures=None, **sr_kwargs) -> EvalReport:
     "Evaluate bicubic, the regression baseline and model folders on a test set; save report, CSV, JSON and figures in `out`."
     import matplotlib; matplotlib.use('Agg')
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
-    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, peer=peer, **sr_kwargs)
+    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, peer=peer,
+                         temperatures=temperatures, **sr_kwargs)
     label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes',
                  celsius='radiometric temperature maps (°C, shared wikimedia_cc0)').get(resolved, resolved)
     rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
