@@ -404,7 +404,8 @@ def _run_eval(a):
         regs[n] = r
     if not regs and not a.model:                       # the bundled model comes with its regression twin
         from realiisr_lite.core import bundled_weights_dir
-        if (bundled_weights_dir('tiny')/'regression.safetensors').exists(): regs['regression twin'] = str(bundled_weights_dir('tiny')/'regression.safetensors')
+        for name, f in (('regression twin', 'regression.safetensors'), ('GAN twin', 'gan_twin.safetensors')):   # and its GAN twin
+            if (bundled_weights_dir('tiny')/f).exists(): regs[name] = str(bundled_weights_dir('tiny')/f)
     dev = torch.device(a.device) if a.device else pick_device()
     decodes = [d for d in a.decode.split(',') if d] if a.decode else None
     if decodes and set(decodes) - {'greedy', 'sample', 'expected'}: raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
