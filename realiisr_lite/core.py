@@ -30,7 +30,7 @@ def pick_device(prefer: str | None = None) -> torch.device:
     return torch.device('cpu')
 
 def bf16_is_fast(device) -> bool:
-    "Whether bf16 autocast speeds training up on `device`: GPUs, and CPUs with AVX-512/AMX (on plain AVX2 it is ~10× slower)."
+    "Whether bf16 autocast speeds up training on `device`: GPUs, CPUs with AVX-512/AMX (plain AVX2: ~10× slower)."
     dev = torch.device(device)
     if dev.type == 'cuda': return True
     return dev.type == 'cpu' and any(k in torch.backends.cpu.get_cpu_capability() for k in ('AVX512', 'AMX'))
@@ -207,7 +207,8 @@ def feather_weights(t: int, overlap: int) -> torch.Tensor:
     r = torch.clamp(torch.minimum(x + 0.5, t - x - 0.5) / overlap, 1e-3, 1.0)
     return r[:, None] * r[None, :]
 
-def tiled_apply(fn, img, tile: int, overlap: int = 0, scale: int = 1, batch_size: int = 16, progress=None) -> torch.Tensor:
+def tiled_apply(fn, img, tile: int, overlap: int = 0, scale: int = 1, batch_size: int = 16,
+                progress=None) -> torch.Tensor:
     "Apply a tile function (B,1,t,t)->(B,K,t·scale,t·scale) to a (B,1,H,W) image of any size with feathered overlaps."
     x = as_batch(img)
     B, _, H, W = x.shape
@@ -245,7 +246,7 @@ def make_folder(folder) -> Path:
     return folder
 
 def write_atomic(path, data: bytes | str) -> Path:
-    "Write `data` (str as UTF-8) to `path` via a temporary file in the same folder renamed into place; removed if it fails."
+    "Write `data` (str as UTF-8) to `path` via a temp file in the same folder renamed into place; removed if it fails."
     path = Path(path)
     make_folder(path.parent)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a file")
@@ -264,7 +265,7 @@ def save_tensors_atomic(tensors: dict, path, meta: dict | None = None) -> Path:
                                    metadata={'meta': json.dumps(meta or {})}))
 
 def load_tensors(path, device='cpu') -> tuple[dict, dict]:
-    "Read a .safetensors file written by `save_tensors_atomic`: (tensors, metadata); a clear error if missing or corrupt."
+    "Read a .safetensors file from `save_tensors_atomic`: (tensors, metadata); a clear error if missing or corrupt."
     from safetensors import safe_open
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -277,4 +278,5 @@ def load_tensors(path, device='cpu') -> tuple[dict, dict]:
 
 def bundled_weights_dir(name: str = 'tiny') -> Path:
     "Folder of the trained weights shipped inside the package (`realiisr_lite/weights/<name>`)."
-    return Path(__file__).resolve().parent/'weights'/name if '__file__' in globals() else _repo_root()/'realiisr_lite'/'weights'/name
+    return (Path(__file__).resolve().parent/'weights'/name if '__file__' in globals()
+            else _repo_root()/'realiisr_lite'/'weights'/name)
