@@ -33,10 +33,12 @@ def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
         up = bicubic_upscale(lr)
         res[kind] = dict(psnr=round(psnr(up, hr).item(), 3), ssim=round(ssim(up, hr).item(), 4))
         save_thermal(lr, out/f'lr_{kind}.png'); save_thermal(up, out/f'bicubic_{kind}.png')
-        for j, (im, t) in enumerate([(lr, f'LR ({kind})'), (up, f'bicubic ×4: {res[kind]["psnr"]:.2f} dB'), (hr, 'HR')]):
+        for j, (im, t) in enumerate([(lr, f'LR ({kind})'), (up, f'bicubic ×4: {res[kind]["psnr"]:.2f} dB'), (hr,
+                                                                                                             'HR')]):
             ax = fig.add_subplot(2, 4, 4*i + j + 1); show_thermal(im, 'iron', ax=ax, title=t)
             mark_row(ax, (row + 0.5) * im.shape[-2] / hr.shape[-2] - 0.5)
-        plot_line_profile({'HR': hr, 'bicubic': up, 'LR': lr}, row, ax=fig.add_subplot(2, 4, 4*i + 4), title=f'{kind}: row {row}')
+        plot_line_profile({'HR': hr, 'bicubic': up, 'LR': lr}, row, ax=fig.add_subplot(2, 4, 4*i + 4),
+                          title=f'{kind}: row {row}')
     save_thermal(hr, out/'hr.png')
     fig.suptitle(f"realiisr_lite quick start: synthetic scene (seed {seed}: {', '.join(info['categories'])})")
     fig.tight_layout(); fig.savefig(out/'quickstart.png', dpi=110); plt.close(fig)
@@ -59,7 +61,8 @@ def info() -> dict:
              torch_hub=torch.hub.get_dir())
     try:
         from realiisr_lite.metrics import IQA_WEIGHTS, PERCEPTUAL_METRICS, iqa_weights_missing, weights_dirs
-        d['weights_dirs'] = ', '.join(map(str, weights_dirs())) or 'none (set REALIISR_WEIGHTS or put them at ../shared/weights)'
+        d['weights_dirs'] = ', '.join(map(str,
+                                          weights_dirs())) or 'none (set REALIISR_WEIGHTS or put them at ../shared/weights)'
         for m in [*PERCEPTUAL_METRICS, *IQA_WEIGHTS]:
             d[f'weights_{m}'] = 'present' if not iqa_weights_missing(m) else 'missing: ' + ', '.join(iqa_weights_missing(m))
     except ImportError: pass
@@ -91,9 +94,12 @@ def _kv(pairs) -> dict:
 
 def _add_train(p):
     p.add_argument('--config', default='tiny', help="named configuration: tiny (CPU), tiny-v1, base (one GPU), paper")
-    p.add_argument('--released', action='store_true', help="the authors' released-code behaviour for every part (notebook 08)")
-    p.add_argument('--set', nargs='*', metavar='KEY=VALUE', help="override config entries, e.g. var.depth=8 train.lr=1e-4 use_tsg=false")
-    p.add_argument('--data', default='auto', help="auto | synthetic | tno | tno+synthetic | FOLDER | flir:PATH (default: auto)")
+    p.add_argument('--released', action='store_true',
+                   help="the authors' released-code behaviour for every part (notebook 08)")
+    p.add_argument('--set', nargs='*', metavar='KEY=VALUE',
+                   help="override config entries, e.g. var.depth=8 train.lr=1e-4 use_tsg=false")
+    p.add_argument('--data', default='auto',
+                   help="auto | synthetic | tno | tno+synthetic | FOLDER | flir:PATH (default: auto)")
     p.add_argument('--out', default='runs/tiny', help='output folder (checkpoints, final model)')
     p.add_argument('--steps', type=int, help='stage-2 steps (default: the config\'s train.steps)')
     p.add_argument('--vqvae', help='reuse a trained tokenizer (.safetensors) instead of stage 1')
@@ -113,14 +119,17 @@ def _run_train(a):
     from realiisr_lite.core import make_folder
     if a.vqvae and not Path(a.vqvae).exists(): raise CLIError(f"tokenizer not found: {a.vqvae}")
     make_folder(a.out)                                                  # a file in the way: one line, before training
-    res = train(cfg, a.data, a.out, vqvae=a.vqvae, resume=not a.no_resume, regression=a.regression, val_every=a.val_every,
-                ckpt_every=a.ckpt_every, command='realiisr-lite ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('realiisr-lite') else None,
+    res = train(cfg, a.data, a.out, vqvae=a.vqvae, resume=not a.no_resume, regression=a.regression,
+                val_every=a.val_every,
+                ckpt_every=a.ckpt_every,
+                command='realiisr-lite ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('realiisr-lite') else None,
                 device=a.device)
     print(json.dumps(res, indent=1, default=str))
 
 def _add_sr(p):
     p.add_argument('input', help='an image file (PNG 8/16-bit, TIFF incl. float °C, BMP, JPEG) or a folder of them')
-    p.add_argument('--out', help="output file or folder (default: <input>_sr.png next to a file, <input>_sr.tif for float output; "
+    p.add_argument('--out',
+                   help="output file or folder (default: <input>_sr.png next to a file, <input>_sr.tif for float output; "
                                  "a sibling folder <folder>_sr/ for a folder)")
     p.add_argument('--model', help='model folder (default: the bundled tiny model)')
     p.add_argument('--out-bits', '--bits', dest='out_bits', choices=['auto', '8', '16', 'float'], default='auto',
@@ -129,7 +138,8 @@ def _add_sr(p):
     p.add_argument('--normalize', choices=['auto', 'minmax', 'percentile'], default='auto',
                    help="how the input maps to [0, 1] (auto: 8-bit ÷255, 16-bit 1st-99th percentile, float min-max); "
                         "SR values stay within that range: minmax keeps a 16-bit frame's whole count range")
-    p.add_argument('--sidecar', action='store_true', help='also write the record of how each file was made to <out>.json')
+    p.add_argument('--sidecar', action='store_true',
+                   help='also write the record of how each file was made to <out>.json')
     p.add_argument('--no-adain', action='store_true', help='skip the AdaIN intensity correction')
     p.add_argument('--decode', choices=['greedy', 'sample', 'expected'],
                    help="greedy: the most likely token; sample: top-k 50 with --seed; expected: the probability-weighted mean "
@@ -139,16 +149,19 @@ def _add_sr(p):
     p.add_argument('--fidelity', type=float, metavar='W',
                    help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = lean on the "
                         "input (default: the model's own; no effect on a model without a fidelity path)")
-    p.add_argument('--uncertainty', nargs='?', const='tta', choices=('tta', 'variance', 'entropy'), metavar='tta|variance|entropy',
+    p.add_argument('--uncertainty', nargs='?', const='tta', choices=('tta', 'variance', 'entropy'),
+                   metavar='tta|variance|entropy',
                    help="also write <out stem>_uncertainty.png, 8-bit, 0 = certain: tta (default): the spread of the SR over 4 "
                         "flipped/transposed copies of the input (4× the time; 255 = 1 %% of the range); variance / entropy: "
                         "how unsure the model was of its tokens at the last 3 scales (255 = a uniform guess over the codebook)")
-    p.add_argument('--overlap', type=int, help="tile overlap in LR pixels (default: the model's own, 0 for tiny; a quarter tile for tiny-v1)")
+    p.add_argument('--overlap', type=int,
+                   help="tile overlap in LR pixels (default: the model's own, 0 for tiny; a quarter tile for tiny-v1)")
     p.add_argument('--allow-pseudocolor', action='store_true',
                    help='accept pseudo-colour (palette) images, converted to luminance (not monotonic in temperature)')
     p.add_argument('--device', help='cpu, cuda, mps')
 
-SR_SUFFIX = '_sr'                       # `sr FILE` writes FILE_sr.png (.tif for float); `sr FOLDER` skips such files (earlier outputs)
+# `sr FILE` writes FILE_sr.png (.tif for float); `sr FOLDER` skips such files (earlier outputs)
+SR_SUFFIX = '_sr'
 UNCERTAINTY_SUFFIX = '_uncertainty'     # `sr --uncertainty` writes OUT_uncertainty.png next to each result
 _SR_FORMATS = ('.png', '.tif', '.tiff', '.bmp')
 
@@ -158,7 +171,8 @@ def _load_lr(src: Path, a):
     from realiisr_lite.inference import MAX_LR_PIXELS
     try: return load_thermal(src, normalize=getattr(a, 'normalize', 'auto'), allow_pseudocolor=a.allow_pseudocolor,
                              max_pixels=MAX_LR_PIXELS)              # and MIN_LR_SIDE, before a pixel is decoded
-    except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True', 'pass --allow-pseudocolor')) from None
+    except ThermalImageError as e: raise CLIError(str(e).replace('pass allow_pseudocolor=True',
+                                                                 'pass --allow-pseudocolor')) from None
     except ValueError as e: raise CLIError(f"{src}: {e}") from None
 
 def _writable_dir(folder: Path, shown) -> list[Path]:
@@ -180,7 +194,8 @@ def _writable_dir(folder: Path, shown) -> list[Path]:
 def _sr_dst(dst: Path, bits, named: bool) -> Path:
     "The output path for `bits`: a derived name gets a suffix that can hold them; a name the user gave must already."
     suf = dst.suffix.lower()
-    need = '.tif' if bits == 'float' and suf not in ('.tif', '.tiff') else '.png' if bits == 16 and suf == '.bmp' else None
+    need = '.tif' if bits == 'float' and suf not in ('.tif',
+                                                     '.tiff') else '.png' if bits == 16 and suf == '.bmp' else None
     if need is None: return dst
     what = 'float32 values' if bits == 'float' else '16-bit values'
     if named: raise CLIError(f"--out {dst}: {suf.lstrip('.').upper() or 'a file without suffix'} cannot hold {what}; "
@@ -240,7 +255,9 @@ def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -
                                                 f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions of the last 3 scales'),
                                           stored_to_units=[ref / 255, 0.], top_of_scale=ref,
                                           value_range=[float(u.min()), float(u.max())]))
-            write_thermal_file(uncertainty_png(u, ref), uncertainty_path(dst), {**u_rec, **{k: rec[k] for k in ('software', 'model')}})
+            write_thermal_file(uncertainty_png(u, ref), uncertainty_path(dst), {**u_rec,
+                                                                                **{k: rec[k] for k in ('software',
+                                                                                                       'model')}})
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
     extra = (f", uncertainty ({want_u}) {float(u.min()):.2f}…{float(u.max()):.2f} {u_units} -> {uncertainty_path(dst).name}"
              if u is not None else '')
@@ -280,7 +297,8 @@ def _run_sr(a):
         raise CLIError(f"--uncertainty would overwrite the input {next(f for f, d in plan if uncertainty_path(d).resolve() == f.resolve())}")
     first = None if folder else _load_lr(plan[0][0], a)                   # a bad file fails before the model loads
     named = not folder and a.out is not None and Path(a.out).suffix.lower() in _SR_FORMATS and not Path(a.out).is_dir()
-    if first:                                                             # so does an output name that cannot hold the result
+    # so does an output name that cannot hold the result
+    if first:
         plan = [(plan[0][0], _sr_dst(plan[0][1], output_bits(first[1], a.out_bits), named))]
     created = _writable_dir(out_dir, f"folder {out_dir}" if folder else str(plan[0][1]))   # and an unwritable output
     written = failed = 0
@@ -319,7 +337,8 @@ def _add_bench(p):
     p.add_argument('--repeats', type=int, default=2)
     p.add_argument('--bf16', action='store_true', help='run in bfloat16')
     p.add_argument('--device', help='cpu, cuda, mps (default: best available)')
-    p.add_argument('--image', type=int, metavar='N', help="time a whole N×N LR image → ×4 with a trained model's default path "
+    p.add_argument('--image', type=int, metavar='N',
+                   help="time a whole N×N LR image → ×4 with a trained model's default path "
                    "(KV cache on and off, per-stage split, and the contiguous-layout control) instead of the random-weight generation benchmark")
     p.add_argument('--model', help='model folder for --image (default: the bundled model)')
     p.add_argument('--json', dest='json_out', help='also write the results to this JSON file')
@@ -329,10 +348,13 @@ def _run_bench_image(a):
     from realiisr_lite.evaluate import benchmark_super_resolve
     from realiisr_lite.core import pick_device, write_atomic
     dev = torch.device(a.device) if a.device else pick_device()
-    model = load_pretrained(a.model, device=dev)                          # convolutions channels-last, as every default path loads it
-    plain = load_pretrained(a.model, device=dev, channels_last=False)    # the control: the same weights, contiguous layout
+    # convolutions channels-last, as every default path loads it
+    model = load_pretrained(a.model, device=dev)
+    # the control: the same weights, contiguous layout
+    plain = load_pretrained(a.model, device=dev, channels_last=False)
     runs = [dict(benchmark_super_resolve(m, a.image, a.repeats, use_cache=c), layout=lay)
-            for m, c, lay in ((model, True, 'channels-last'), (plain, True, 'contiguous'), (model, False, 'channels-last'))]
+            for m, c, lay in ((model, True, 'channels-last'), (plain, True, 'contiguous'), (model, False,
+                                                                                            'channels-last'))]
     s = model.config.scale
     print(f"{model.config.name}: {a.image}x{a.image} -> {a.image * s}x{a.image * s}, {runs[0]['tiles']} tiles of {model.config.lr_size} LR px, "
           f"decode {model.config.decode}, {dev}, {runs[0]['threads']} threads (best of {a.repeats})")
@@ -353,7 +375,8 @@ def _run_bench(a):
     if bad: raise CLIError(f"unknown --modes {sorted(bad)}")
     dev = torch.device(a.device) if a.device else pick_device()
     n_extra = cfg.var.grid ** 2 if cfg.use_tsg else 0
-    r = benchmark_generation(cfg.var, cfg.vqvae, a.batch, modes, a.repeats, dev, torch.bfloat16 if a.bf16 else torch.float32, n_extra)
+    r = benchmark_generation(cfg.var, cfg.vqvae, a.batch, modes, a.repeats, dev,
+                             torch.bfloat16 if a.bf16 else torch.float32, n_extra)
     r['config'] = a.config
     print(f"{a.config}: {r['params']/1e6:.1f} M transformer parameters, {r['prefix']} prefix + {r['tokens']} scale tokens, "
           f"batch {r['batch_size']}, {r['device']}, {r['dtype']}")
@@ -368,19 +391,27 @@ def _add_eval(p):
                    help="a model folder to evaluate, e.g. 'Real-IISR-lite=runs/tiny/model' (repeatable; default: the bundled model)")
     p.add_argument('--regression', action='append', default=[], metavar='[NAME=]PATH',
                    help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
-    p.add_argument('--no-model', action='store_true', help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
+    p.add_argument('--no-model', action='store_true',
+                   help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
     p.add_argument('--data', default='auto',
                    help="auto | tno | synthetic | raw16 | hituav | celsius | celsius:FOLDER | FOLDER | flir:PATH (raw16: the shared FLIR raw frames, "
                         "3 degradation draws each; celsius: temperature maps, adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
-    p.add_argument('--out', default='results/eval', help='output folder for report.md, summary.csv, report.json, figures')
-    p.add_argument('--no-adain', action='store_true', help="skip AdaIN in the models (default: each model's own setting)")
-    p.add_argument('--decode', default=None, help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the model's own)")
-    p.add_argument('--fidelity', default=None, help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
-    p.add_argument('--temperature', default=None, help="comma-separated sampling temperatures to evaluate each model with (default: its own)")
-    p.add_argument('--neutral', action='store_true', help="also evaluate each model with neutral tokens (what the generated tokens add)")
-    p.add_argument('--fit-gain-offset', action='store_true', help="also report PSNR after a per-image least-squares gain/offset fit")
+    p.add_argument('--out', default='results/eval',
+                   help='output folder for report.md, summary.csv, report.json, figures')
+    p.add_argument('--no-adain', action='store_true',
+                   help="skip AdaIN in the models (default: each model's own setting)")
+    p.add_argument('--decode', default=None,
+                   help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the model's own)")
+    p.add_argument('--fidelity', default=None,
+                   help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
+    p.add_argument('--temperature', default=None,
+                   help="comma-separated sampling temperatures to evaluate each model with (default: its own)")
+    p.add_argument('--neutral', action='store_true',
+                   help="also evaluate each model with neutral tokens (what the generated tokens add)")
+    p.add_argument('--fit-gain-offset', action='store_true',
+                   help="also report PSNR after a per-image least-squares gain/offset fit")
     p.add_argument('--token-study', action='store_true',
                    help="also decode tiles with each model's tokens, neutral tokens and another frame's tokens (3 seeds; tokens.json)")
     p.add_argument('--peer', choices=('auto', 'realesrgan', 'none'), default='auto',
@@ -404,20 +435,24 @@ def _run_eval(a):
         regs[n] = r
     if not regs and not a.model:                       # the bundled model comes with its regression twin
         from realiisr_lite.core import bundled_weights_dir
-        for name, f in (('regression twin', 'regression.safetensors'), ('GAN twin', 'gan_twin.safetensors')):   # and its GAN twin
+        # and its GAN twin
+        for name, f in (('regression twin', 'regression.safetensors'), ('GAN twin', 'gan_twin.safetensors')):
             if (bundled_weights_dir('tiny')/f).exists(): regs[name] = str(bundled_weights_dir('tiny')/f)
     dev = torch.device(a.device) if a.device else pick_device()
     decodes = [d for d in a.decode.split(',') if d] if a.decode else None
-    if decodes and set(decodes) - {'greedy', 'sample', 'expected'}: raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
+    if decodes and set(decodes) - {'greedy', 'sample',
+                                   'expected'}: raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
     try: fids = [float(w) for w in a.fidelity.split(',') if w] if a.fidelity else None
     except ValueError: raise CLIError(f"--fidelity must list numbers in [0, 1], got {a.fidelity!r}") from None
     if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
     make_folder(a.out)                                  # a file in the way: one line now, not after the evaluation
     try: temps = [float(t) for t in a.temperature.split(',') if t] if a.temperature else None
     except ValueError: raise CLIError(f"--temperature must list numbers, got {a.temperature!r}") from None
-    rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes, fidelities=fids, temperatures=temps,
+    rep = run_evaluation(models, regs or None, a.data, a.out, a.crop, a.max_items, dev, decodes=decodes,
+                         fidelities=fids, temperatures=temps,
                          neutral=a.neutral, gain_offset_fit=a.fit_gain_offset, adain=False if a.no_adain else None,
-                         command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True, 'none': False}[a.peer])
+                         command='realiisr-lite ' + shlex.join(a.argv), peer={'auto': None, 'realesrgan': True,
+                                                                              'none': False}[a.peer])
     print(rep)
     if a.token_study:
         from realiisr_lite.evaluate import token_study, eval_dataset
@@ -447,8 +482,10 @@ def _add_course(p):
     e = sub.add_parser('export', help='write the student version of the notebooks')
     e.add_argument('--student', required=True, metavar='DIR', help='output folder for the student notebooks')
     e.add_argument('--nbs', help="folder of the course notebooks (default: the repository's nbs/)")
-    c = sub.add_parser('check', help='run notebooks as nbdev-test does; per notebook: solved/remaining and the first failing check (exit 1 if any fails)')
-    c.add_argument('paths', nargs='+', metavar='PATH', help='folders of notebooks (e.g. the student version) or notebook files')
+    c = sub.add_parser('check',
+                       help='run notebooks as nbdev-test does; per notebook: solved/remaining and the first failing check (exit 1 if any fails)')
+    c.add_argument('paths', nargs='+', metavar='PATH',
+                   help='folders of notebooks (e.g. the student version) or notebook files')
     c.add_argument('--workers', type=int, help='notebooks run at the same time (default: CPU cores, at most 4)')
     c.add_argument('--timeout', type=float, help='seconds allowed per notebook (default: no limit)')
 
@@ -504,7 +541,8 @@ COMMANDS = {
 # %% ../nbs/12_cli.ipynb #6727e36b
 def build_parser() -> argparse.ArgumentParser:
     "The `realiisr-lite` argument parser with every registered sub-command."
-    p = argparse.ArgumentParser(prog='realiisr-lite', description='Real-world infrared image super-resolution (Real-IISR, rebuilt).')
+    p = argparse.ArgumentParser(prog='realiisr-lite',
+                                description='Real-world infrared image super-resolution (Real-IISR, rebuilt).')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for name, (add, _, help_) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_, description=help_)
@@ -518,7 +556,8 @@ def main(argv=None) -> int:
     a.argv = list(sys.argv[1:] if argv is None else argv)
     if a.command is None: p.print_help(); return 0
     try:
-        rc = COMMANDS[a.command][1](a)                 # a command may return its own exit status (course check: 1 on failures)
+        # a command may return its own exit status (course check: 1 on failures)
+        rc = COMMANDS[a.command][1](a)
         return rc if isinstance(rc, int) else 0
     except (CLIError, FileNotFoundError, ValueError, OSError, RuntimeError) as e:
         if os.environ.get('REALIISR_DEBUG'): raise

@@ -36,26 +36,27 @@ class TrainConfig:
     prior_lr: float = 1e-3           # stage 0 and the MSE twin: learning rate
     prior_loss: str = 'l1'           # stage 0 and the twin: 'l1' or 'mse' (the loss PSNR measures)
     perceptual: float = 0.0          # stages 1 and 3 ('compact' decoder): weight of LPIPS-vgg next to L1 (notebook 07)
-    gan: float = 0.0                 # stages 1 and 3: weight of the PatchGAN loss (adaptive, VQGAN); 0: no discriminator
+    gan: float = 0.0                 # stages 1 and 3: weight of the PatchGAN loss (adaptive, VQGAN); 0: none
     gan_start: int = 0               # stage 1: the step at which the discriminator starts (stage 3 continues it)
-    disc_layers: int = 3             # PatchGAN depth: 3 strided layers judge ~70-px patches (pix2pix); tiny test tiles need 1
-    decoder_lr: float = 1e-4         # stages 1 and 3: learning rate of the pretrained 'compact' decoder (and of the GAN twin)
-    fid_steps: int = 0               # stage 3: steps of the decoder (or its fidelity path) on the transformer's own tokens
+    disc_layers: int = 3             # PatchGAN depth: 3 strided layers judge ~70-px patches; tiny tiles need 1
+    decoder_lr: float = 1e-4         # stages 1 and 3: learning rate of the 'compact' decoder (and the GAN twin)
+    fid_steps: int = 0               # stage 3: steps of the decoder (or its fidelity path) on generated tokens
     fid_lr: float = 1e-3             # stage 3 of a 'conv' decoder: learning rate of its fidelity path
     fid_decoder: bool = False        # stage 3 of a 'conv' decoder: also fine-tune the decoder itself
     fid_ssim: float = 0.0            # stage 3 of a 'conv' decoder: weight of (1 − SSIM) next to L1
     fid_true_share: float = 0.0      # stage 3: share of samples decoded from the true tokens of HR − prior
-    pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs (notebook 09), else on the fly
+    pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs, else on the fly
     seed: int = 0                    # every random choice of training is a function of (seed, step)
 
-REMOVED_FIELDS = {  # fields of measured-and-not-adopted studies (results/FINDINGS.md), with the value every shipped model had
+# fields of measured-and-not-adopted studies (results/FINDINGS.md), with the value every shipped model had
+REMOVED_FIELDS = {
     'train': dict(edge_crops=False, black_clip=None, area_crops=False, frame_scales=[], fid_loss='l1'),
     'model': dict(ce_weighting='token')}
 
 # %% ../nbs/07a_config.ipynb #40fce42b
 @dataclass
 class RealIISRConfig:
-    "What a Real-IISR-lite model is: tokenizer, transformer, prior, thermal parts, objective, decoding defaults; `train`: how it is trained."
+    "What a model is: tokenizer, transformer, prior, thermal parts, objective, decoding defaults; `train`: training."
     name: str = 'tiny'                    # the named configuration it came from
     scale: int = 4                        # SR factor
     vqvae: VQVAEConfig = field(default_factory=VQVAEConfig)   # the tokenizer (notebook 03)
@@ -67,7 +68,7 @@ class RealIISRConfig:
     tsg_encoder: str = 'conv'             # map encoder: 'conv' or 'timm'
     tsg_timm_model: str | None = None     # the timm backbone of tsg_encoder='timm'
     tsg_heads: int = 4                    # heads of the TSG cross-attention
-    tsg_inject: str = 'concat'            # 'concat': TSG tokens appended to the prefix (released); 'add': added to the LR tokens
+    tsg_inject: str = 'concat'            # 'concat': TSG tokens after the prefix (released); 'add': to the LR tokens
     tsg_fusion_norm: str = 'group'        # 'group' (ours) or 'batch' (released AFF)
     tsg_attn_norm: bool = True            # LayerNorm on q and kv in the TSG cross-attention (ours; released: none)
     tsg_kv_pos_embed: bool = True         # learned position embedding on the TSG keys/values (ours; released: none)
@@ -78,24 +79,24 @@ class RealIISRConfig:
     cac_variant: str = 'ours'             # 'ours' or 'released' (h(g) MLP and 0.02·N(0, 1) init of U, V)
     cac_train_shift: bool | None = None   # None: on for the released variant (pos_start added in training only)
     cac_rank: int = 8                     # rank r of the CAC's low-rank offsets
-    cac_on_inputs: bool = False           # released: CAC only when decoding; True also adapts the teacher-forcing inputs
-    pixel_loss: str = 'argmax'            # released: SR decoded from argmax tokens; 'st_softmax' / 'soft' reach the transformer
+    cac_on_inputs: bool = False           # released: CAC only when decoding; True: the teacher-forcing inputs too
+    pixel_loss: str = 'argmax'            # released: SR from argmax tokens; 'st_softmax' / 'soft' reach the transformer
     lambda_mse: float = 0.2               # λ1 of the objective CE + λ1·MSE + λ2·TOC
     lambda_toc: float = 0.8               # λ2 of the objective
     toc_patch: int = 8                    # TOC patch size (px)
     toc_neighbours: int = 8               # TOC neighbourhood: 4 or 8
     toc_min_gap: float = 0.1              # TOC ignores HR pairs closer than this (in [0, 1] intensity)
     toc_reduction: str = 'released'       # λ2 = 0.8 was tuned with the released reduction (notebook 07)
-    toc_border: str = 'self'              # released: a neighbour outside the patch grid is the patch itself (notebook 07)
-    prior: str | None = None              # None: tokens code the HR image (paper); 'regression': tokens code HR − prior(LR)
-    prior_arch: str = 'residual'          # 'residual' (ResidualSRNet) or 'compact' (Real-ESRGAN's SRVGGNetCompact, one channel)
-    prior_init: str | None = None         # 'realesrgan': stage 0 starts the 'compact' prior from realesr-general-x4v3 (BSD-3)
+    toc_border: str = 'self'              # released: a neighbour outside the patch grid is the patch itself
+    prior: str | None = None              # None: tokens code HR (paper); 'regression': tokens code HR − prior(LR)
+    prior_arch: str = 'residual'          # 'residual' (ResidualSRNet) or 'compact' (Real-ESRGAN's, one channel)
+    prior_init: str | None = None         # 'realesrgan': stage 0 starts from realesr-general-x4v3 (BSD-3)
     prior_channels: int = 64              # 'residual' prior: channels
     prior_blocks: int = 8                 # 'residual' prior: residual blocks
     decode: str = 'greedy'                # default decoding: 'greedy' (released), 'sample' or 'expected'
     temperature: float = 1.0              # default sampling temperature of decode='sample'
     top_k: int = 0                        # default top-k of decode='sample' (0: all codes)
-    fidelity: float = 0.0                 # default fidelity weight w (0: all generated detail, 1: the prior); needs a prior
+    fidelity: float = 0.0                 # default fidelity weight w (0: all generated detail, 1: the prior)
     adain: bool = True                    # AdaIN intensity correction of the SR (released); off for a regression prior
     overlap: int | None = None            # default tile overlap in LR px (None: a quarter tile)
     train: TrainConfig = field(default_factory=TrainConfig)   # how it is trained
@@ -119,11 +120,12 @@ class RealIISRConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> 'RealIISRConfig':
-        "Config from `to_dict`'s output: unknown keys are an error, removed study fields must hold their old default, new keys take theirs."
+        "Config from `to_dict`'s output: unknown keys are errors, removed study fields must hold their old value."
         d = {k: v for k, v in d.items() if not _removed('model', k, v)}
         sub = dict(vqvae=VQVAEConfig, var=VARConfig, train=TrainConfig)
         for k, c in sub.items():
-            if k in d: d[k] = c(**{kk: tuple(v) if isinstance(v, list) else v for kk, v in d[k].items() if not _removed(k, kk, v)})
+            if k in d: d[k] = c(**{kk: tuple(v) if isinstance(v, list) else v for kk,
+                                   v in d[k].items() if not _removed(k, kk, v)})
         return cls(**d)
 
 def _removed(group: str, key: str, value) -> bool:
@@ -131,28 +133,35 @@ def _removed(group: str, key: str, value) -> bool:
     gone = REMOVED_FIELDS.get(group, {})
     if key not in gone: return False
     if (list(value) if isinstance(value, (list, tuple)) else value) != gone[key]:
-        raise ValueError(f"this configuration sets {group}.{key}={value!r}, an option of a study that was removed (results/FINDINGS.md); "
+        raise ValueError(f"this configuration sets {group}.{key}={value!r}, an option of a study that was removed "
+                         "(results/FINDINGS.md); "
                          "load it with the commit recorded in its model folder")
     return True
 
 # %% ../nbs/07a_config.ipynb #b6d5eddc
 def _tiny() -> RealIISRConfig:
-    pn = (1, 2, 3, 4, 6, 8, 11, 16)      # the bundled design: pretrained compact prior, a decoder of tokens + LR trained perceptually
-    return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn, base_channels=16,
-                                            lowpass=False, decoder='compact'),
-                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
+    # the bundled design: pretrained compact prior, a decoder of tokens + LR trained perceptually
+    pn = (1, 2, 3, 4, 6, 8, 11, 16)
+    return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn,
+                                            base_channels=16, lowpass=False, decoder='compact'),
+                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook',
+                                        cond_inject=True),
                           prior='regression', prior_arch='compact', prior_init='realesrgan', fidelity=0.0, adain=False,
                           decode='sample', overlap=0, tsg_inject='add', pixel_loss='soft',
-                          train=TrainConfig(batch_size=8, steps=800, prior_steps=800, prior_batch_size=16, prior_hr_size=64,
-                                            prior_lr=1e-4, prior_loss='mse', vq_steps=1200, vq_batch_size=8, vq_lr=1e-3,
+                          train=TrainConfig(batch_size=8, steps=800, prior_steps=800, prior_batch_size=16,
+                                            prior_hr_size=64, prior_lr=1e-4, prior_loss='mse', vq_steps=1200,
+                                            vq_batch_size=8, vq_lr=1e-3,
                                             decoder_lr=1e-4, perceptual=1.0, gan=0.1, gan_start=400, fid_steps=400,
                                             fid_true_share=0.25, pool=6000))
 
 def _tiny_mse() -> RealIISRConfig:
-    pn = (1, 2, 3, 4, 6, 8, 11, 16)      # the MSE design bundled before: regression prior, fidelity path, expected codes
-    return RealIISRConfig(name='tiny-mse', vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn,
-                                                            base_channels=16, lowpass=False, fidelity=True),
-                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook', cond_inject=True),
+    # the MSE design bundled before: regression prior, fidelity path, expected codes
+    pn = (1, 2, 3, 4, 6, 8, 11, 16)
+    return RealIISRConfig(name='tiny-mse', vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512,
+                                                            patch_nums=pn, base_channels=16, lowpass=False,
+                                                            fidelity=True),
+                          var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook',
+                                        cond_inject=True),
                           prior='regression', fidelity=1.0, adain=False, decode='expected', overlap=0,
                           tsg_inject='add', pixel_loss='soft', lambda_mse=1.0,
                           train=TrainConfig(batch_size=8, steps=800, vq_steps=800, vq_batch_size=16, prior_steps=1500,
@@ -167,8 +176,9 @@ def _small() -> RealIISRConfig:
     c.name, c.vqvae.base_channels = 'small', 32
     c.var = VARConfig(patch_nums=c.vqvae.patch_nums, hr_size=128, embed_dim=320, depth=8, num_heads=5, cond_channels=64,
                       head='codebook', cond_inject=True)
-    c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, prior_steps=2000, prior_batch_size=64, prior_hr_size=64,
-                          prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=32, vq_lr=1e-3, decoder_lr=1e-4,
+    c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, prior_steps=2000, prior_batch_size=64,
+                          prior_hr_size=64, prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=32,
+                          vq_lr=1e-3, decoder_lr=1e-4,
                           perceptual=1.0, gan=0.1, gan_start=500, fid_steps=400, fid_true_share=0.25, pool=12000)
     return c
 
@@ -176,22 +186,23 @@ def _base() -> RealIISRConfig:
     pn = (1, 2, 3, 4, 6, 9, 13, 18, 24, 32)
     return RealIISRConfig(name='base', vqvae=VQVAEConfig(downsample=8, latent_dim=32, codebook_size=4096, patch_nums=pn,
                                                         base_channels=64, blocks=2),
-                          var=VARConfig(patch_nums=pn, codebook_size=4096, latent_dim=32, hr_size=256, embed_dim=1024, depth=16,
-                                        num_heads=16, cond_channels=128),
-                          train=TrainConfig(lr=1e-4, batch_size=16, steps=10_000, warmup=500, vq_steps=20_000, vq_batch_size=16,
-                                            vq_lr=4e-4))
+                          var=VARConfig(patch_nums=pn, codebook_size=4096, latent_dim=32, hr_size=256, embed_dim=1024,
+                                        depth=16, num_heads=16, cond_channels=128),
+                          train=TrainConfig(lr=1e-4, batch_size=16, steps=10_000, warmup=500, vq_steps=20_000,
+                                            vq_batch_size=16, vq_lr=4e-4))
 
 def _paper() -> RealIISRConfig:
     pn = (1, 2, 3, 4, 6, 9, 13, 18, 24, 32)
-    return RealIISRConfig(name='paper', vqvae=VQVAEConfig(downsample=16, latent_dim=32, codebook_size=4096, patch_nums=pn,
-                                                         base_channels=64, blocks=2),
-                          var=VARConfig(patch_nums=pn, codebook_size=4096, latent_dim=32, hr_size=512, embed_dim=1536, depth=24,
-                                        num_heads=24, cond_channels=128),
+    return RealIISRConfig(name='paper', vqvae=VQVAEConfig(downsample=16, latent_dim=32, codebook_size=4096,
+                                                         patch_nums=pn, base_channels=64, blocks=2),
+                          var=VARConfig(patch_nums=pn, codebook_size=4096, latent_dim=32, hr_size=512, embed_dim=1536,
+                                        depth=24, num_heads=24, cond_channels=128),
                           cac_rank=8, toc_patch=8,
                           train=TrainConfig(lr=5e-5, weight_decay=5e-2, betas=(0.9, 0.95), batch_size=4, steps=10_000,
                                             warmup=500, vq_steps=50_000, vq_batch_size=8, vq_lr=2e-4))
 
-CONFIGS = {'tiny': _tiny, 'tiny-paper': _tiny_paper, 'tiny-mse': _tiny_mse, 'small': _small, 'base': _base, 'paper': _paper}
+CONFIGS = {'tiny': _tiny, 'tiny-paper': _tiny_paper, 'tiny-mse': _tiny_mse, 'small': _small, 'base': _base,
+           'paper': _paper}
 CONFIG_ALIASES = {'tiny-v1': 'tiny-paper'}     # the name the paper-faithful design shipped under first
 
 def _parse_value(v: str):
@@ -205,16 +216,18 @@ def _parse_value(v: str):
         except ValueError: pass
     return v
 
-RELEASED = dict(tsg_fusion='released', tsg_fusion_norm='batch', tsg_attn_norm=False, tsg_kv_pos_embed=False, tsg_heat_eps=5e-6,
-                tsg_heat_unbiased=True, tsg_edge_border='zeros', tsg_edge_scale=8.0, cac_variant='released', cac_train_shift=None,
-                cac_on_inputs=False, toc_reduction='released', toc_border='self', toc_neighbours=8, toc_min_gap=0.1,
+RELEASED = dict(tsg_fusion='released', tsg_fusion_norm='batch', tsg_attn_norm=False, tsg_kv_pos_embed=False,
+                tsg_heat_eps=5e-6, tsg_heat_unbiased=True, tsg_edge_border='zeros', tsg_edge_scale=8.0,
+                cac_variant='released', cac_train_shift=None, cac_on_inputs=False, toc_reduction='released',
+                toc_border='self', toc_neighbours=8, toc_min_gap=0.1,
                 pixel_loss='argmax', decode='greedy', lambda_mse=0.2, lambda_toc=0.8)
 
 def get_config(name: str = 'tiny', overrides: dict | None = None, released: bool = False, **kw) -> RealIISRConfig:
-    "A named configuration ('tiny', 'tiny-paper' alias 'tiny-v1', 'tiny-mse', 'small', 'base', 'paper') with dotted overrides; `released=True`: the authors' code's behaviour."
+    "A named configuration (CONFIGS, CONFIG_ALIASES), dotted overrides; `released=True`: the released code's choices."
     if name in CONFIG_ALIASES:
         cfg = get_config(CONFIG_ALIASES[name], overrides, released, **kw); cfg.name = name; return cfg
-    if name not in CONFIGS: raise ValueError(f"unknown config {name!r}; choose from {sorted(CONFIGS) + sorted(CONFIG_ALIASES)}")
+    if name not in CONFIGS:
+        raise ValueError(f"unknown config {name!r}; choose from {sorted(CONFIGS) + sorted(CONFIG_ALIASES)}")
     cfg = CONFIGS[name]()
     for key, val in {**(RELEASED if released else {}), **(overrides or {}), **kw}.items():
         obj, *path = [cfg] + key.replace('__', '.').split('.')[:-1]

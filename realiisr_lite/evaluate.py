@@ -14,7 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import as_batch
-from .metrics import (psnr, ssim, ssim_terms, bicubic_upscale, iqa_metric, MetricTable, NotAvailable, RealESRGANPeer,
+from .metrics import (psnr, ssim, ssim_terms, bicubic_upscale, iqa_metric, MetricTable, NotAvailable,
+                                   RealESRGANPeer,
                                    WeightsNotFound)
 from .losses import TOC_NEIGHBOURS, _pair_slices
 from .data import fit_gain_offset, load_thermal, list_images, DegradedIRDataset, DEGRADATION_KINDS
@@ -51,18 +52,21 @@ def edge_sharpness(sr, hr, border: int = 4) -> torch.Tensor:
 
 def hotspot_drift(sr, hr, window: int = 15, tol: float = 0.5 / 255) -> dict:
     "Per image: distance (HR px) between the hottest smoothed positions of SR and HR, the same to HR's nearest near-tie (within tol), SR − HR peak."
-    def smooth(x): return F.avg_pool2d(as_batch(x).float(), window, stride=1, padding=window // 2, count_include_pad=False)[:, 0]
+    def smooth(x): return F.avg_pool2d(as_batch(x).float(), window, stride=1, padding=window // 2,
+                                       count_include_pad=False)[:, 0]
     s_BHW, h_BHW = smooth(sr), smooth(hr)
     W = s_BHW.shape[-1]
     (v_sr, i_sr), (v_hr, i_hr) = s_BHW.flatten(1).max(1), h_BHW.flatten(1).max(1)
     p_sr, p_hr = torch.stack([i_sr // W, i_sr % W], 1).float(), torch.stack([i_hr // W, i_hr % W], 1).float()
-    tied = torch.stack([torch.nonzero(h >= v - tol).float().sub(p).norm(dim=1).min() for h, v, p in zip(h_BHW, v_hr, p_sr)])
+    tied = torch.stack([torch.nonzero(h >= v - tol).float().sub(p).norm(dim=1).min() for h, v, p in zip(h_BHW, v_hr,
+                                                                                                        p_sr)])
     return dict(position_px=(p_sr - p_hr).norm(dim=1), tied_px=tied, intensity=v_sr - v_hr)
 
 # %% ../nbs/10_eval.ipynb #ab4e1118
 CELSIUS_COLUMNS = ('mae_c', 'hot_err_c', 'hot_abs_err_c', 'hot_drift_px', 'hot_kept')
 
-def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, border: int = 0, keep_px: float = 4.) -> dict:
+def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, border: int = 0,
+                   keep_px: float = 4.) -> dict:
     "Per image (B,): mean |SR − HR| and hottest-region error (HR's top `top` pixels) in the map's units (°C), hottest-spot drift (px)."
     lo, hi = map(float, norm_range)
     s, h = as_batch(sr).double(), as_batch(hr).double()
@@ -76,8 +80,10 @@ def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, borde
 
 
 # %% ../nbs/10_eval.ipynb #e40053e2
-HOTSPOT_KEEP_PX = 8.     # `hotspot_kept`: SR's hottest position within half the 15-px window of one of HR's (near-)tied hottest
-TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'lpips', 'dists', 'sharpness', 'order_violation', 'hotspot_px', 'hotspot_kept', 'hotspot_int',
+# `hotspot_kept`: SR's hottest position within half the 15-px window of one of HR's (near-)tied hottest
+HOTSPOT_KEEP_PX = 8.
+TABLE_COLUMNS = ('psnr', 'psnr_fit', 'ssim', 'lpips', 'dists', 'sharpness', 'order_violation', 'hotspot_px',
+                 'hotspot_kept', 'hotspot_int',
                  'musiq', 'maniqa')
 CELSIUS_TABLE = ('psnr', 'psnr_fit', 'ssim') + CELSIUS_COLUMNS
 
@@ -119,11 +125,15 @@ class EvalReport:
                     if c not in self.rows[0]: continue
                     v = r.get(c, '')
                     cells.append(('n/a' if v.startswith('not available') else v) if isinstance(v, str) else
-                                 f'{v:.2f}' if c in ('psnr', 'psnr_fit') else f'{v:.4f}' if c in ('ssim', 'lpips', 'dists', 'order_violation', 'hotspot_int')
+                                 f'{v:.2f}' if c in ('psnr', 'psnr_fit') else f'{v:.4f}' if c in ('ssim', 'lpips',
+                                                                                                  'dists',
+                                                                                                  'order_violation',
+                                                                                                  'hotspot_int')
                                  else f'{v:.3f}' if c == 'sharpness' else f'{v:.2f}')
             lines.append(cells)
         if fmt == 'markdown':
-            return '\n'.join(['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(c) + ' |' for c in lines])
+            return '\n'.join(['| ' + ' | '.join(head) + ' |',
+                              '|' + '---|' * len(head)] + ['| ' + ' | '.join(c) + ' |' for c in lines])
         w = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
         return '\n'.join('  '.join(str(x).rjust(wi) for x, wi in zip(row, w)) for row in [head] + lines)
 
@@ -134,21 +144,26 @@ class EvalReport:
         (out/'report.md').write_text(f'# {self.title}\n\n{self.table()}\n\n{notes}')
         MetricTable(self.summary()).to_csv(out/'summary.csv'); MetricTable(self.rows).to_csv(out/'rows.csv')
         clean = lambda v: None if isinstance(v, float) and not math.isfinite(v) else v
-        (out/'report.json').write_text(json.dumps(dict(title=self.title, notes=self.notes, summary=[{k: clean(v) for k, v in r.items()} for r in self.summary()],
-                                                       rows=[{k: clean(v) for k, v in r.items()} for r in self.rows]), indent=1))
+        (out/'report.json').write_text(json.dumps(dict(title=self.title, notes=self.notes,
+                                                       summary=[{k: clean(v) for k, v in r.items()} for r in self.summary()],
+                                                       rows=[{k: clean(v) for k, v in r.items()} for r in self.rows]),
+                                                       indent=1))
         return {k: str(out/f) for k, f in [('markdown', 'report.md'), ('csv', 'summary.csv'), ('json', 'report.json')]}
 
     def __repr__(self): return (self.title + '\n' if self.title else '') + self.table(fmt='text')
 
-def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'dists', 'musiq', 'maniqa'), pyiqa_check: bool = True,
-             max_items: int | None = None, title: str = '', progress: bool = False, gain_offset_fit: bool = False) -> EvalReport:
+def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips', 'dists', 'musiq', 'maniqa'),
+             pyiqa_check: bool = True,
+             max_items: int | None = None, title: str = '', progress: bool = False,
+             gain_offset_fit: bool = False) -> EvalReport:
     "Evaluate SR methods {name: fn(lr)->sr} on {'lr','hr','kind'[,'norm_range']} items (optionally PSNR after a gain/offset fit; °C errors)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
     iqa = None
     if pyiqa_check:
         try:
             import pyiqa
-            iqa = (pyiqa.create_metric('psnr', crop_border=crop_border, device='cpu'), pyiqa.create_metric('ssim', crop_border=crop_border, device='cpu'))
+            iqa = (pyiqa.create_metric('psnr', crop_border=crop_border, device='cpu'), pyiqa.create_metric('ssim',
+                                                                                                           crop_border=crop_border, device='cpu'))
         except Exception as e: iqa = NotAvailable(f'not available: pyiqa ({e})')
     n = len(dataset) if max_items is None else min(max_items, len(dataset))
     rows, bar = [], None
@@ -167,7 +182,8 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
             row = dict(method=name, kind=item.get('kind', 'unknown'), index=i, psnr=psnr(sr, hr, crop_border).item())
             if gain_offset_fit:                 # radiometric error removed: the best per-image g·SR + b, then PSNR
                 g_B, b_B = fit_gain_offset(sr, hr)
-                row['psnr_fit'] = psnr((g_B.view(-1, 1, 1, 1) * sr + b_B.view(-1, 1, 1, 1)).clamp(0, 1), hr, crop_border).item()
+                row['psnr_fit'] = psnr((g_B.view(-1, 1, 1, 1) * sr + b_B.view(-1, 1, 1, 1)).clamp(0, 1), hr,
+                                       crop_border).item()
             row.update(ssim=ssim(sr, hr, crop_border).item(), sharpness=edge_sharpness(sr, hr).item())
             if isinstance(iqa, tuple):
                 q = lambda t: (torch.round(t.clamp(0, 1) * 255) / 255)
@@ -197,9 +213,11 @@ def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, dra
     elif data == 'celsius' or data.startswith('celsius:'): ds = TemperaturePairs(data[8:] or None, seed=seed)
     elif data == 'synthetic': ds = SyntheticIRDataset(12, 256, seed=seed + 20_000, augment=False)
     elif data == 'raw16':        # another camera, never trained on: few frames, so several degradation draws of each
-        ds = torch.utils.data.ConcatDataset([DegradedIRDataset(raw16_frames(), hr_size=None, seed=seed + d, augment=False)
+        ds = torch.utils.data.ConcatDataset([DegradedIRDataset(raw16_frames(), hr_size=None, seed=seed + d,
+                                                               augment=False)
                                              for d in range(draws)])
-    elif data == 'hituav':       # held-out drone frames (ids ≥ 9,000): the validation split of the 'thermal' training data
+    # held-out drone frames (ids ≥ 9,000): the validation split of the 'thermal' training data
+    elif data == 'hituav':
         ds = DegradedIRDataset(hit_uav_split()[1][::4], hr_size=None, seed=seed, augment=False)
     elif data.startswith('flir:'): ds = PairedIRDataset(data[5:], 'test', hr_size=None)
     else: ds = DegradedIRDataset(data, hr_size=None, seed=seed, augment=False)
@@ -216,11 +234,13 @@ def temperature_maps() -> list[Path]:
 class TemperaturePairs(DegradedIRDataset):
     "Radiometric pairs: whole temperature maps as HR, LR by `degrade` in each map's own min–max range; items carry `norm_range`."
     def __init__(self, source=None, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 1, **kwargs):
-        paths = temperature_maps() if source is None else list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
+        paths = temperature_maps() if source is None else list_images(source) if isinstance(source, (str,
+                                                                                                     Path)) else [Path(p) for p in source]
         metas = [load_thermal(p, normalize='minmax')[1] for p in paths]
         other = [m['path'] for m in metas if m['kind'] != 'float']
         if other: raise ValueError(f"{len(other)} images are not float temperature maps (°C or K), e.g. {other[0]}")
-        super().__init__(paths, hr_size=None, scale=scale, kinds=kinds, seed=seed, augment=False, normalize='minmax', **kwargs)
+        super().__init__(paths, hr_size=None, scale=scale, kinds=kinds, seed=seed, augment=False, normalize='minmax',
+                         **kwargs)
         self.ranges = [tuple(m['norm_range']) for m in metas]
 
     def __getitem__(self, i):
@@ -242,7 +262,8 @@ class CenterCrop(torch.utils.data.Dataset):
 
 PEER_NAME = 'Real-ESRGAN (peer)'
 
-def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None, fidelities=None,
+def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None,
+               fidelities=None,
                neutral: bool = False, peer: bool | None = None, temperatures=None, **sr_kwargs) -> dict:
     "Rows for `evaluate`: bicubic, the Real-ESRGAN peer (None: when its weights resolve), the regression twin, RealIISR folders per decoding / w / neutral tokens."
     from realiisr_lite.inference import RealIISR
@@ -275,10 +296,12 @@ def seed_groups(summary: list[dict], kinds=('defocus', 'motion'), sep: str = ' @
     import re
     groups = {}
     for r in summary:
-        if r['kind'] in kinds: groups.setdefault((re.sub(re.escape(sep) + r'\S+', '', r['method']), r['kind']), []).append(r)
+        if r['kind'] in kinds: groups.setdefault((re.sub(re.escape(sep) + r'\S+', '', r['method']), r['kind']),
+                                                 []).append(r)
     return groups
 
-def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus', 'motion'),
+def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus',
+                                                                                                      'motion'),
                  sep: str = ' @') -> str:
     "Markdown table of mean ± std over seeds: methods named 'row @seed [(variant)]' are grouped by row and variant (a seed's value: its mean over images)."
     groups = seed_groups(report.summary(), kinds, sep)
@@ -315,12 +338,14 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
         ims = [('LR (×4 smaller)', lr)] + [(n, srs[n]) for n in names] + [('HR', hr)]
         for c, (t, im) in enumerate(ims):
             ax = axs[2 * r, c]
-            show_thermal(im, cmap, ax=ax, title=f"{t}\n{psnr(im, hr).item():.2f} dB" if t not in ('HR', 'LR (×4 smaller)') else t)
+            show_thermal(im, cmap, ax=ax, title=f"{t}\n{psnr(im, hr).item():.2f} dB" if t not in ('HR',
+                                                                                                  'LR (×4 smaller)') else t)
             mark_row(ax, (row + 0.5) * im.shape[-2] / hr.shape[-2] - 0.5)
         gs = axs[2 * r + 1, 0].get_gridspec()
         for ax in axs[2 * r + 1]: ax.remove()
         axp = fig.add_subplot(gs[2 * r + 1, :])
-        plot_line_profile({**{n: srs[n] for n in names}, 'HR': hr}, row, ax=axp, title=f"{it.get('kind', '')}: intensity along row {row}")
+        plot_line_profile({**{n: srs[n] for n in names}, 'HR': hr}, row, ax=axp,
+                          title=f"{it.get('kind', '')}: intensity along row {row}")
         vals = torch.cat([v[0, 0, row].flatten() for v in [*srs.values(), hr]])
         lo, hi = vals.min().item(), vals.max().item(); pad = 0.08 * (hi - lo) + 0.01
         axp.set_ylim(lo - pad, hi + pad)                            # zoom on the profile: thermal contrast is often low
@@ -334,7 +359,8 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
     import matplotlib.pyplot as plt
     from realiisr_lite.core import show_thermal
     names = list(methods)
-    fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.45 * len(picks)), squeeze=False)
+    fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.45 * len(picks)),
+                            squeeze=False)
     for r, (i, (y, x)) in enumerate(picks):
         it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
         cut = lambda t: t[..., y:y + size, x:x + size]
@@ -343,7 +369,8 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
         for c, n in enumerate(names + ['HR']):
             im = hr_c if n == 'HR' else cut(methods[n](lr).float().clamp(0, 1))
             t = n if n == 'HR' else f"{n}\n{psnr(im, hr_c, 0).item():.2f} dB"
-            show_thermal((im - lo) / max(hi - lo, 1e-6), cmap, ax=axs[r, c], title=t if r == 0 or n == 'HR' else f"{psnr(im, hr_c, 0).item():.2f} dB")
+            show_thermal((im - lo) / max(hi - lo, 1e-6), cmap, ax=axs[r, c],
+                         title=t if r == 0 or n == 'HR' else f"{psnr(im, hr_c, 0).item():.2f} dB")
         axs[r, 0].set_ylabel(f"{it.get('kind', '')} #{i}", fontsize=8)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=120)
@@ -362,7 +389,8 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
         for j, k in enumerate(kinds):
             v = [np.array([r[metric] for r in groups.get((n, k), [])], dtype=float) for n in names]
             mean = [a.mean() if len(a) else np.nan for a in v]
-            std = [a.std(ddof=1) if len(a) > 1 else np.nan for a in v]   # one seed: no error bar (not a bar of height 0)
+            # one seed: no error bar (not a bar of height 0)
+            std = [a.std(ddof=1) if len(a) > 1 else np.nan for a in v]
             bars = ax.bar(np.arange(len(names)) + j * w, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
             ax.bar_label(bars, fmt='%.2f' if metric == 'psnr' else '%.3f', fontsize=7, padding=2)
         seeds = {nm: max(len(groups.get((nm, k), [])) for k in kinds) for nm in names}
@@ -370,16 +398,19 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
         ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, ticks, rotation=20, ha='right', fontsize=8)
         if seed_sep: ax.set_xlabel(f'mean ± std over seeds (runs named "row{seed_sep}seed")', fontsize=8)
         lo = min(r[metric] for r in summ); hi = max(r[metric] for r in summ)
-        ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3, hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper()); ax.legend(fontsize=8)
+        ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3,
+                    hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper()); ax.legend(fontsize=8)
         ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
     return fig
 
 
-PAPER_LPIPS = dict(defocus=0.1340, motion=0.1615)   # the paper's Real-IISR on FLIR-IISR (real camera pairs; LPIPS only, another dataset)
+# the paper's Real-IISR on FLIR-IISR (real camera pairs; LPIPS only, another dataset)
+PAPER_LPIPS = dict(defocus=0.1340, motion=0.1615)
 
-def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus', 'motion'), seed_sep: str | None = ' @',
+def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus', 'motion'),
+                                 seed_sep: str | None = ' @',
                                  reference: dict | None = PAPER_LPIPS):
     "The perception–distortion plane (Blau & Michaeli 2018): PSNR against LPIPS per method and kind; a knob's settings (w, T) joined by a line."
     import re
@@ -388,29 +419,35 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
     kinds = [k for k in kinds if any(r['kind'] == k for r in summ)]
     groups = seed_groups(summ, kinds, seed_sep) if seed_sep else {(r['method'], r['kind']): [r] for r in summ}
     names = list(dict.fromkeys(n for n, _ in groups))
-    base = lambda n: re.sub(r' \((?:[a-z]+, )?(?:T=[^,)]*, )?w=[^)]*\)$', '', n)    # 'model (T=1.0, w=0.5)' -> 'model': one curve a model
+    # 'model (T=1.0, w=0.5)' -> 'model': one curve a model
+    base = lambda n: re.sub(r' \((?:[a-z]+, )?(?:T=[^,)]*, )?w=[^)]*\)$', '', n)
     colours = {b: f'C{i}' for i, b in enumerate(dict.fromkeys(base(n) for n in names))}
     fig, axs = plt.subplots(1, len(kinds), figsize=(6.2 * len(kinds), 4.8), squeeze=False)
     for ax, k in zip(axs[0], kinds):
         pts = {n: np.array([[r['psnr'], r['lpips']] for r in groups[(n, k)]]) for n in names if (n, k) in groups}
         for b in colours:
             curve = [(n, v.mean(0)) for n, v in pts.items() if base(n) == b]
-            if len(curve) > 1: ax.plot([c[1][0] for c in curve], [c[1][1] for c in curve], '-', color=colours[b], alpha=0.5, lw=1)
+            if len(curve) > 1: ax.plot([c[1][0] for c in curve], [c[1][1] for c in curve], '-', color=colours[b],
+                                       alpha=0.5, lw=1)
         for i, (n, v) in enumerate(pts.items()):
             m, s = v.mean(0), v.std(0, ddof=1) if len(v) > 1 else None
             ax.errorbar(m[0], m[1], xerr=None if s is None else s[0], yerr=None if s is None else s[1], fmt='o', ms=5,
                         color=colours[base(n)], capsize=2)
             ax.annotate(n if len(v) == 1 else f'{n} (n={len(v)})', m, textcoords='offset points', fontsize=7,
-                        xytext=(4, 4 if i % 2 == 0 else -10))                      # alternate above/below: neighbours stay legible
+                        # alternate above/below: neighbours stay legible
+                        xytext=(4, 4 if i % 2 == 0 else -10))
         lo, hi = ax.get_xlim(); ax.set_xlim(lo, hi + 0.25 * (hi - lo))              # room for the labels on the right
         if ('bicubic', k) in groups:
-            bp, bl = np.mean([r['psnr'] for r in groups[('bicubic', k)]]), np.mean([r['lpips'] for r in groups[('bicubic', k)]])
+            bp, bl = np.mean([r['psnr'] for r in groups[('bicubic',
+                                                         k)]]), np.mean([r['lpips'] for r in groups[('bicubic', k)]])
             ax.axvline(bp, color='grey', ls='--', lw=0.8); ax.axhline(bl, color='grey', ls='--', lw=0.8)
             ax.text(bp, 0.02, ' bicubic PSNR', fontsize=7, color='grey', va='bottom')
-        ax.axhline(0, color='k', lw=0.8); ax.text(ax.get_xlim()[0], 0, ' HR itself: LPIPS 0, PSNR ∞', fontsize=7, va='bottom')
+        ax.axhline(0, color='k', lw=0.8); ax.text(ax.get_xlim()[0], 0, ' HR itself: LPIPS 0, PSNR ∞', fontsize=7,
+                                                  va='bottom')
         if reference and k in reference:
             ax.axhline(reference[k], color='C3', ls=':', lw=1)
-            ax.text(ax.get_xlim()[0], reference[k], f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
+            ax.text(ax.get_xlim()[0], reference[k],
+                    f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
                     fontsize=7, color='C3', va='bottom')
         ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion'); ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
         ax.set_title(f'{k}: better is down and to the right'); ax.grid(alpha=0.3)
@@ -418,7 +455,8 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
     if path: fig.savefig(path, dpi=110)
     return fig
 
-def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache: bool = True, seed: int = 0, **sr_kwargs) -> dict:
+def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache: bool = True, seed: int = 0,
+                            **sr_kwargs) -> dict:
     "Seconds for one size×size LR image → ×4 SR with the model's default path (best of `repeats`), and the per-stage split."
     from realiisr_lite.data import ThermalSceneSynth
     lr = F.avg_pool2d(ThermalSceneSynth(size * 4)(seed)[0][None], 4)         # a real-looking thermal frame, size×size
@@ -426,21 +464,26 @@ def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache:
     best = None
     for _ in range(repeats):
         tm = {}
-        t0 = time.perf_counter(); tm = model.super_resolve(lr, use_cache=use_cache, **sr_kwargs).timings; tm['wall'] = time.perf_counter() - t0
+        t0 = time.perf_counter(); tm = model.super_resolve(lr, use_cache=use_cache,
+                                                           **sr_kwargs).timings; tm['wall'] = time.perf_counter() - t0
         if best is None or tm['wall'] < best['wall']: best = tm
     return dict(best, size=size, use_cache=use_cache, threads=torch.get_num_threads())
 
-def run_evaluation(models: dict | None = None, regression=None, data: str = 'auto', out='results/eval', crop: int | None = None,
-                   max_items: int | None = None, device='cpu', title: str | None = None, figures: bool = True, decodes=None,
+def run_evaluation(models: dict | None = None, regression=None, data: str = 'auto', out='results/eval',
+                   crop: int | None = None,
+                   max_items: int | None = None, device='cpu', title: str | None = None, figures: bool = True,
+                   decodes=None,
                    command: str | None = None, fidelities=None, neutral: bool = False, gain_offset_fit: bool = False,
                    peer: bool | None = None, temperatures=None, **sr_kwargs) -> EvalReport:
     "Evaluate bicubic, the regression baseline and model folders on a test set; save report, CSV, JSON and figures in `out`."
     import matplotlib; matplotlib.use('Agg')
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
-    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral, peer=peer,
+    methods = sr_methods(models, regression, device=device, decodes=decodes, fidelities=fidelities, neutral=neutral,
+                         peer=peer,
                          temperatures=temperatures, **sr_kwargs)
-    label = dict(tno='held-out TNO frames (split by scene, never seen in training)', synthetic='synthetic thermal scenes',
+    label = dict(tno='held-out TNO frames (split by scene, never seen in training)',
+                 synthetic='synthetic thermal scenes',
                  celsius='radiometric temperature maps (°C, shared wikimedia_cc0)').get(resolved, resolved)
     rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
     rep.notes.update(data=resolved, images=len(ds) if max_items is None else min(max_items, len(ds)), crop=crop, device=str(device))
@@ -469,14 +512,17 @@ def frame_tiles(dataset, tile: int, scale: int = 4, per_frame: int = 4) -> tuple
         it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
         h, w = lr.shape[-2:]
         if min(h, w) < (2 * tile if per_frame == 4 else tile): continue
-        ys, xs = ((h // 2 - tile, h // 2), (w // 2 - tile, w // 2)) if per_frame == 4 else (((h - tile) // 2,), ((w - tile) // 2,))
+        ys, xs = ((h // 2 - tile, h // 2), (w // 2 - tile, w // 2)) if per_frame == 4 else (((h - tile) // 2,),
+                                                                                            ((w - tile) // 2,))
         for y in ys:
             for x in xs:
-                lrs.append(lr[..., y:y + tile, x:x + tile]); hrs.append(hr[..., y * scale:(y + tile) * scale, x * scale:(x + tile) * scale])
+                lrs.append(lr[..., y:y + tile, x:x + tile]); hrs.append(hr[..., y * scale:(y + tile) * scale,
+                                                                           x * scale:(x + tile) * scale])
     return torch.cat(lrs), torch.cat(hrs)
 
 @torch.no_grad()
-def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: float | None = None, batch_size: int = 16) -> dict:
+def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: float | None = None,
+                batch_size: int = 16) -> dict:
     "Per sampling seed: mean LPIPS-alex and PSNR of tiles decoded with the model's tokens, neutral tokens and another frame's tokens."
     lr_N, hr_N = frame_tiles(dataset, model.config.lr_size, model.config.scale, per_frame)
     lp, dev = iqa_metric('lpips'), next(model.parameters()).device
@@ -489,7 +535,8 @@ def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: f
             p = model.prior_image(lr_b) if model.prior is not None else None
             own = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=s * 1_000_003 + k)['fhat']
             neutral = model.generate_tiles(lr_b, prior_B1HW=p, image=False, tokens='neutral')['fhat']
-            other = model.generate_tiles(lr_N.roll(per_frame, 0)[k:k + batch_size].to(dev), image=False, seed=s * 1_000_003 + k)['fhat']
+            other = model.generate_tiles(lr_N.roll(per_frame, 0)[k:k + batch_size].to(dev), image=False,
+                                         seed=s * 1_000_003 + k)['fhat']
             for name, f in zip(rows, (own, neutral, other)):
                 sr = model.decode_fhat(f, lr_b, p, w).clamp(0, 1).float().cpu()
                 rows[name]['psnr'].append(psnr(sr, hr_b))
@@ -502,11 +549,13 @@ def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: f
 # %% ../nbs/10_eval.ipynb #593be98b
 SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit levels
 
-def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border: int = 4, max_items: int | None = None) -> dict:
+def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border: int = 4,
+                            max_items: int | None = None) -> dict:
     "1 − SSIM of each method split by HR brightness (local mean) bins: pixel share, loss share, luminance loss and level error per bin."
     n_items = len(dataset) if max_items is None else min(max_items, len(dataset))
     edges = torch.tensor(bins, dtype=torch.float64)
-    acc = {m: torch.zeros(len(bins) - 1, 5, dtype=torch.float64) for m in methods}   # pixels, 1-lcs, 1-l, 1-cs, mu_sr-mu_hr
+    # pixels, 1-lcs, 1-l, 1-cs, mu_sr-mu_hr
+    acc = {m: torch.zeros(len(bins) - 1, 5, dtype=torch.float64) for m in methods}
     for i in range(n_items):
         it = dataset[i]
         lr, hr = it['lr'][None], it['hr'][None]
@@ -514,7 +563,8 @@ def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border:
             with torch.no_grad(): t = ssim_terms(fn(lr).clamp(0, 1), hr, crop_border)
             lum, cs = t['luminance'].flatten(), (t['contrast'] * t['structure']).flatten()
             b = (torch.bucketize(t['mu_hr'].flatten(), edges, right=True) - 1).clamp(0, len(bins) - 2)
-            vals = torch.stack([torch.ones_like(lum), 1 - lum * cs, 1 - lum, 1 - cs, (t['mu_sr'] - t['mu_hr']).flatten()], 1)
+            vals = torch.stack([torch.ones_like(lum), 1 - lum * cs, 1 - lum, 1 - cs,
+                                (t['mu_sr'] - t['mu_hr']).flatten()], 1)
             acc[name].index_add_(0, b, vals)
     out = {}
     for name, a in acc.items():
@@ -557,7 +607,8 @@ def per_scale_token_accuracy(model, dataset, max_items: int | None = None) -> li
             hits[k] += (lg_BPV.argmax(-1) == gt_BP).float().mean()
             pr = lg_BPV.softmax(-1); ent[k] += -(pr * pr.clamp_min(1e-12).log()).sum(-1).mean()
             counts[k] += torch.bincount(gt_BP.flatten(), minlength=V).float()
-    return [dict(scale=P, tokens=P * P, accuracy=float(hits[k] / n), most_frequent_code=float(counts[k].max() / counts[k].sum()),
+    return [dict(scale=P, tokens=P * P, accuracy=float(hits[k] / n),
+                 most_frequent_code=float(counts[k].max() / counts[k].sum()),
                  entropy_nats=float(ent[k] / n)) for k, P in enumerate(pn)]
 
 # %% ../nbs/10_eval.ipynb #54938667

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import as_batch, adain, feather_weights, tile_starts, MIN_LR_SIDE, image_size_problem
-from .model import RealIISR, load_pretrained, save_pretrained   # re-exported: the model with its inference path
+# re-exported: the model with its inference path
+from .model import RealIISR, load_pretrained, save_pretrained
 
 # %% auto #0
 __all__ = ['MAX_LR_PIXELS', 'UNCERTAINTY_MEASURES', 'TTA_VIEWS', 'UNCERTAINTY_UNITS', 'TTA_REFERENCE', 'InputImageError',
@@ -36,17 +37,20 @@ class Decoding:
     temperature: float | None = None   # sampling temperature
     top_k: int | None = None           # sampling: keep the k most likely codes (0: all)
     top_p: float = 0.0                 # sampling: nucleus mass (0: off)
-    seed: int | None = 0               # sampling seed (chunk k of tiles uses seed + k): the same input gives the same SR
+    # sampling seed (chunk k of tiles uses seed + k): the same input gives the same SR
+    seed: int | None = 0
     fidelity: float | None = None      # w: 0 = all generated detail … 1 = the prior (models with a prior)
     adain: bool | None = None          # AdaIN intensity correction towards the bicubic LR
-    tokens: str = 'generated'          # 'generated', or 'neutral' (the tokens of an empty residual: what the tokens add)
+    # 'generated', or 'neutral' (the tokens of an empty residual: what the tokens add)
+    tokens: str = 'generated'
     use_cache: bool = True             # the transformer's KV cache (same result, faster)
 
     def resolved(self, cfg) -> 'Decoding':
         "The same settings with the model's defaults filled in."
         pick = lambda v, d: d if v is None else v
         return replace(self, decode=pick(self.decode, cfg.decode), temperature=pick(self.temperature, cfg.temperature),
-                       top_k=pick(self.top_k, cfg.top_k), fidelity=pick(self.fidelity, cfg.fidelity), adain=pick(self.adain, cfg.adain))
+                       top_k=pick(self.top_k, cfg.top_k), fidelity=pick(self.fidelity, cfg.fidelity),
+                       adain=pick(self.adain, cfg.adain))
 
 @dataclass
 class SRResult:
@@ -56,7 +60,8 @@ class SRResult:
     uncertainty: torch.Tensor | None = None      # uncertainty=...: the map at the SR's size, in the measure's units
     measure: str | None = None                   # the uncertainty measure ('tta', 'variance' or 'entropy')
     decoding: Decoding | None = None             # the settings used, the model's defaults filled in
-    timings: dict = field(default_factory=dict)  # seconds per step ('prior', 'condition', 'generation', 'decoding', 'total') and 'tiles'
+    # seconds per step ('prior', 'condition', 'generation', 'decoding', 'total') and 'tiles'
+    timings: dict = field(default_factory=dict)
 
 def check_lr(lr, max_pixels: int = MAX_LR_PIXELS) -> torch.Tensor:
     "An LR batch (B, 1, h, w) that can be super-resolved, or InputImageError: NaN/inf, values outside [0, 1], too small or too large."
@@ -71,7 +76,8 @@ def check_lr(lr, max_pixels: int = MAX_LR_PIXELS) -> torch.Tensor:
 def prepare(model: RealIISR, x_B1hw) -> tuple[torch.Tensor, int]:
     "The LR batch on the model's device, padded (reflect) to at least one tile and to whole latent cells; and the LR px per latent cell."
     cfg = model.config
-    t, a = cfg.lr_size, max(1, cfg.lr_size // cfg.var.grid)           # a: LR pixels per latent cell, tiles start on that grid
+    # a: LR pixels per latent cell, tiles start on that grid
+    t, a = cfg.lr_size, max(1, cfg.lr_size // cfg.var.grid)
     xp = x_B1hw.clamp(0, 1).to(next(model.var.parameters()).device)
     h, w = xp.shape[-2:]
     ph, pw = max(t, -(-h // a) * a) - h, max(t, -(-w // a) * a) - w
@@ -95,9 +101,12 @@ def generate_latents(model: RealIISR, xp, prior, dec: Decoding, overlap: int, in
     for k in range(0, len(jobs), batch_size):
         chunk = jobs[k:k + batch_size]
         lr_t = torch.stack([xp[b, :, y:y + t, q:q + t] for b, y, q in chunk])
-        p_t = None if prior is None else torch.stack([prior[b, :, y * s:(y + t) * s, q * s:(q + t) * s] for b, y, q in chunk])
-        gen = model.generate_tiles(lr_t, True, dec.top_k, dec.top_p, dec.temperature, None if dec.seed is None else dec.seed + k,
-                                   intermediates, decode=dec.decode, prior_B1HW=p_t, image=False, uncertainty=3 if measure else 0,
+        p_t = None if prior is None else torch.stack([prior[b, :, y * s:(y + t) * s,
+                                                            q * s:(q + t) * s] for b, y, q in chunk])
+        gen = model.generate_tiles(lr_t, True, dec.top_k, dec.top_p, dec.temperature,
+                                   None if dec.seed is None else dec.seed + k,
+                                   intermediates, decode=dec.decode, prior_B1HW=p_t, image=False,
+                                   uncertainty=3 if measure else 0,
                                    use_cache=dec.use_cache, tokens=dec.tokens, timings=tm)
         maps = [gen['fhat']] + (gen['fhat_steps'] if intermediates else [])
         for j, (b, y, q) in enumerate(chunk):
@@ -137,27 +146,31 @@ UNCERTAINTY_MEASURES = ('tta', 'variance', 'entropy')     # `uncertainty=True` m
 TTA_VIEWS = (0, 7, 3, 4, 1, 2, 5, 6)    # dihedral codes (bit 4 transpose, 2 flip rows, 1 flip columns): identity first
 
 @torch.no_grad()
-def super_resolve(model: RealIISR, lr, decoding: Decoding | None = None, overlap: int | None = None, intermediates: bool = False,
+def super_resolve(model: RealIISR, lr, decoding: Decoding | None = None, overlap: int | None = None,
+                  intermediates: bool = False,
                   uncertainty: bool | str = False, tta_views: int = 4, batch_size: int = 32, progress=None,
                   max_pixels: int = MAX_LR_PIXELS) -> SRResult:
     "×scale SR of an LR image (B, 1, h, w) of any size: prepare → prior → tokens per tile, latents blended → one decode → output."
     cfg, x = model.config, check_lr(lr, max_pixels)
     dec = (decoding or Decoding()).resolved(cfg)
     measure = UNCERTAINTY_MEASURES[0] if uncertainty is True else uncertainty or None
-    if measure not in (None, *UNCERTAINTY_MEASURES): raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}")
+    if measure not in (None,
+                       *UNCERTAINTY_MEASURES): raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}")
     was, t0, tm = model.training, time.perf_counter(), {}
     model.eval()
     xp, a = prepare(model, x)
     p = model.prior_image(xp) if model.prior is not None else None
     tm['prior'] = time.perf_counter() - t0
     ov = (cfg.tile_overlap if overlap is None else overlap) // a * a
-    f_maps, unc, tm['tiles'] = generate_latents(model, xp, p, dec, ov, intermediates, None if measure == 'tta' else measure,
+    f_maps, unc, tm['tiles'] = generate_latents(model, xp, p, dec, ov, intermediates,
+                                                None if measure == 'tta' else measure,
                                                 batch_size, progress, tm)
     t_dec = time.perf_counter()
     imgs = [to_output(decode_latents(model, f, xp, p, dec.fidelity), x, cfg.scale, False) for f in f_maps]
     tm['decoding'] = time.perf_counter() - t_dec
     model.train(was)
-    res = SRResult(to_output(imgs[0], x, cfg.scale, dec.adain), imgs[1:] if intermediates else None, measure=measure, decoding=dec)
+    res = SRResult(to_output(imgs[0], x, cfg.scale, dec.adain), imgs[1:] if intermediates else None, measure=measure,
+                   decoding=dec)
     if measure == 'tta': res.uncertainty = flip_uncertainty(model, x, dec, tta_views, overlap, res.sr, batch_size)
     elif measure:
         u = F.interpolate(unc, scale_factor=cfg.scale * a, mode='bilinear', align_corners=False)
@@ -182,12 +195,14 @@ def _dihedral(x: torch.Tensor, t: int, inverse: bool = False) -> torch.Tensor:
         if t & bit: x = op(x)
     return x
 
-def flip_uncertainty(model: RealIISR, x_B1hw, decoding: Decoding, views: int = 4, overlap: int | None = None, first=None,
+def flip_uncertainty(model: RealIISR, x_B1hw, decoding: Decoding, views: int = 4, overlap: int | None = None,
+                     first=None,
                      batch_size: int = 32) -> torch.Tensor:
     "The spread (population std, % of the range) of the SR over `views` flipped/transposed copies of the input, each mapped back."
     if not 2 <= views <= 8: raise ValueError(f"tta_views must be between 2 and 8, got {views}")
     sr0 = super_resolve(model, x_B1hw, decoding, overlap, batch_size=batch_size).sr if first is None else first
-    srs = [sr0] + [_dihedral(super_resolve(model, _dihedral(x_B1hw, v), decoding, overlap, batch_size=batch_size).sr, v, inverse=True)
+    srs = [sr0] + [_dihedral(super_resolve(model, _dihedral(x_B1hw, v), decoding, overlap, batch_size=batch_size).sr,
+                             v, inverse=True)
                    for v in TTA_VIEWS[1:views]]
     return 100 * torch.stack(srs).std(0, unbiased=False)
 
@@ -201,7 +216,8 @@ def uncertainty_reference(model: RealIISR, measure: str = 'tta') -> float:
     if measure == 'tta': return TTA_REFERENCE
     if measure == 'entropy': return math.log(model.config.vqvae.codebook_size)
     t, dev = model.config.lr_size, next(model.parameters()).device
-    with torch.no_grad(): cb = model.condition(torch.full((1, 1, t, t), 0.5, device=dev))[2]   # the codebook the image is decoded from
+    # the codebook the image is decoded from
+    with torch.no_grad(): cb = model.condition(torch.full((1, 1, t, t), 0.5, device=dev))[2]
     cb = (model.vqvae.codebook if cb is None else cb[0]).float()
     return float((cb - cb.mean(0)).pow(2).sum(-1).mean())
 
@@ -218,7 +234,8 @@ def sr_provenance(model, decoding: Decoding | None = None, model_path=None, over
     d = (decoding or Decoding()).resolved(cfg)
     sampled = d.decode == 'sample'
     dec = dict(decode=d.decode, temperature=d.temperature if sampled else None, top_k=d.top_k if sampled else None,
-               seed=d.seed if sampled else None, adain=bool(d.adain), fidelity=float(d.fidelity) if has_fidelity_path(model) else None,
+               seed=d.seed if sampled else None, adain=bool(d.adain),
+               fidelity=float(d.fidelity) if has_fidelity_path(model) else None,
                tile=cfg.lr_size, overlap=cfg.tile_overlap if overlap is None else overlap)
     return dict(software=f'realiisr_lite {__version__}', scale=cfg.scale, decoding=dec,
                 model=dict(name=cfg.name, path=str(model_path) if model_path else 'bundled',
@@ -243,7 +260,8 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
         ('cac', 0.74, 0.55, "CAC decode\nZ'=Z+tanh(α)·\n(U⊙h(g))Vᵀ", '#48c9b0', None),
         ('sr', 0.88, 0.55, 'SR ×4\n(+ AdaIN)', '#58d68d', 'iron')]
     arrows = [('lr', 'heat'), ('lr', 'edge'), ('heat', 'gate'), ('edge', 'gate'), ('gate', 'prefix'), ('lr', 'prefix'),
-              ('prefix', 's1'), ('prefix', 's2'), ('prefix', 's3'), ('s1', 's2'), ('s2', 's3'), ('s3', 'cac'), ('prefix', 'cac'), ('cac', 'sr')]
+              ('prefix', 's1'), ('prefix', 's2'), ('prefix', 's3'), ('s1', 's2'), ('s2', 's3'), ('s3', 'cac'),
+              ('prefix', 'cac'), ('cac', 'sr')]
     thumbs = {}
     if model is not None and lr_tile is not None:
         lr = as_batch(lr_tile)[:1]
@@ -254,7 +272,8 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
                 thumbs['gate'] = model.tsg(lr, model.var.lr_tokens(cond_img), return_maps=True)[1]['W'].mean(1)
             out = model.generate_tiles(lr, intermediates=True)
             K = len(out['intermediates'])
-            thumbs.update(s1=out['intermediates'][1], s2=out['intermediates'][K // 2], s3=out['intermediates'][K - 1], sr=out['image'])
+            thumbs.update(s1=out['intermediates'][1], s2=out['intermediates'][K // 2], s3=out['intermediates'][K - 1],
+                          sr=out['image'])
     fig = plt.figure(figsize=figsize)
     ax = fig.add_axes([0, 0, 1, 1]); ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_axis_off()
     W, H, centre = 0.105, 0.2, {}
@@ -269,7 +288,8 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
         else: ax.text(x + W / 2, y, label, ha='center', va='center', fontsize=8)
     for a, b in arrows:
         (xa, ya), (xb, yb) = centre[a], centre[b]
-        start, end = ((xa + W, ya), (xb, yb)) if xb > xa else ((xa + W / 2, ya - H / 2 if yb < ya else ya + H / 2), (xb + W / 2, yb + H / 2 if yb < ya else yb - H / 2))
+        start, end = ((xa + W, ya), (xb, yb)) if xb > xa else ((xa + W / 2, ya - H / 2 if yb < ya else ya + H / 2),
+                                                               (xb + W / 2, yb + H / 2 if yb < ya else yb - H / 2))
         ax.annotate('', xy=end, xytext=start, arrowprops=dict(arrowstyle='->', lw=1.0, color='#333333'))
     ax.text(0.5, 0.04, 'training: cross-entropy over all scales + 0.2·MSE + 0.8·TOC (thermal order of neighbouring patches); tokenizer frozen',
             ha='center', fontsize=9, style='italic')

@@ -35,18 +35,24 @@ class RealIISR(nn.Module):
         self.config = cfg = config or get_config('tiny')
         self.vqvae = (vqvae or MultiScaleVQVAE(cfg.vqvae)).eval().requires_grad_(False)
         if self.vqvae.config.patch_nums != cfg.var.patch_nums: raise ValueError("tokenizer and transformer patch_nums differ")
-        if cfg.prior not in (None, 'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
-        if cfg.tsg_inject not in ('concat', 'add'): raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
+        if cfg.prior not in (None,
+                             'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
+        if cfg.tsg_inject not in ('concat',
+                                  'add'): raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
         self.prior = make_prior(cfg).eval().requires_grad_(False) if cfg.prior else None
         self.var = NextScaleTransformer(cfg.var)
         self.var.use_codebook(self.vqvae.codebook)
         D = cfg.var.embed_dim
-        self.tsg = ThermalStructuralGuidance(D, cfg.lr_size, cfg.var.grid, num_heads=cfg.tsg_heads, fusion=cfg.tsg_fusion,
-                                             encoder=cfg.tsg_encoder, timm_model=cfg.tsg_timm_model, fusion_norm=cfg.tsg_fusion_norm,
-                                             attn_norm=cfg.tsg_attn_norm, kv_pos_embed=cfg.tsg_kv_pos_embed, heat_eps=cfg.tsg_heat_eps,
+        self.tsg = ThermalStructuralGuidance(D, cfg.lr_size, cfg.var.grid, num_heads=cfg.tsg_heads,
+                                             fusion=cfg.tsg_fusion,
+                                             encoder=cfg.tsg_encoder, timm_model=cfg.tsg_timm_model,
+                                             fusion_norm=cfg.tsg_fusion_norm,
+                                             attn_norm=cfg.tsg_attn_norm, kv_pos_embed=cfg.tsg_kv_pos_embed,
+                                             heat_eps=cfg.tsg_heat_eps,
                                              heat_unbiased=cfg.tsg_heat_unbiased, edge_border=cfg.tsg_edge_border,
                                              edge_scale=cfg.tsg_edge_scale) if cfg.use_tsg else None
-        self.cac = ConditionAdaptiveCodebook(cfg.vqvae.codebook_size, cfg.vqvae.latent_dim, D, cfg.cac_rank, variant=cfg.cac_variant,
+        self.cac = ConditionAdaptiveCodebook(cfg.vqvae.codebook_size, cfg.vqvae.latent_dim, D, cfg.cac_rank,
+                                             variant=cfg.cac_variant,
                                              train_shift=cfg.cac_train_shift) if cfg.use_cac else None
 
     def train(self, mode: bool = True):
@@ -121,7 +127,8 @@ def decode_logits(self: RealIISR, logits_BLV, codebook=None, lr_B1hw=None, prior
     "SR image (B, 1, H, W) decoded from teacher-forced logits: argmax codes (straight-through softmax if configured)."
     pn, cb = self.config.vqvae.patch_nums, (self.vqvae.codebook if codebook is None else codebook)
     mode = self.config.pixel_loss
-    if mode not in ('argmax', 'st_softmax', 'soft'): raise ValueError(f"pixel_loss must be 'argmax', 'st_softmax' or 'soft', got {mode!r}")
+    if mode not in ('argmax', 'st_softmax',
+                    'soft'): raise ValueError(f"pixel_loss must be 'argmax', 'st_softmax' or 'soft', got {mode!r}")
     if mode != 'argmax':
         probs = logits_BLV.float().softmax(-1)
         soft = probs @ cb.float() if cb.dim() == 2 else torch.bmm(probs, cb.float())
@@ -149,7 +156,8 @@ def loss(self: RealIISR, lr_B1hw, hr_B1HW) -> tuple[torch.Tensor, dict]:
     logits, idx_list, p, cb = self.teacher_forced(lr_B1hw, hr_B1HW)
     gt_BL = torch.cat(idx_list, 1)
     ce_BL = F.cross_entropy(logits.float().transpose(1, 2), gt_BL, reduction='none')
-    ce = ce_BL.mean()                                         # VAR's: every token alike, so the finest scale weighs most
+    # VAR's: every token alike, so the finest scale weighs most
+    ce = ce_BL.mean()
     pixel_has_grad = cfg.pixel_loss in ('st_softmax', 'soft') or cb is not None
     if cfg.lambda_mse == 0 and (cfg.lambda_toc == 0 or not cfg.use_toc): pixel_has_grad = False
     if pixel_has_grad: sr = self.decode_logits(logits, cb, lr_B1hw, p).float()
@@ -171,7 +179,8 @@ def forward(self: RealIISR, lr_B1hw, hr_B1HW):
 # %% ../nbs/08_model.ipynb #7f69d3ad
 @patch
 @torch.no_grad()
-def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | None = None, top_p: float = 0.0, temperature: float | None = None,
+def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | None = None, top_p: float = 0.0,
+                   temperature: float | None = None,
                    seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
                    prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
                    use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
@@ -180,19 +189,23 @@ def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | No
     if decode is None: decode = self.config.decode if greedy else 'sample'
     top_k = self.config.top_k if top_k is None else top_k
     temperature = self.config.temperature if temperature is None else temperature
-    if tokens not in ('generated', 'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
+    if tokens not in ('generated',
+                      'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
     w = self.config.fidelity if fidelity is None else fidelity
     t0 = time.perf_counter()
     p = self.prior_image(lr) if self.prior is not None and prior_B1HW is None else prior_B1HW
     prefix_BPD, cond_BD, cb = self.condition(lr, p)
     t1 = time.perf_counter()
     out = generate(self.var, self.vqvae, lr, prefix=(prefix_BPD, cond_BD), greedy=greedy, top_k=top_k, top_p=top_p,
-                   temperature=temperature, seed=seed, codebook=cb, input_codebook=cb if self.config.cac_on_inputs else None,
-                   intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False, uncertainty=uncertainty,
+                   temperature=temperature, seed=seed, codebook=cb,
+                   input_codebook=cb if self.config.cac_on_inputs else None,
+                   intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False,
+                   uncertainty=uncertainty,
                    use_cache=use_cache)
     if tokens == 'neutral':         # the tokens of a blank target: HR − prior = 0 (a mid-grey HR without a prior)
         S = self.config.hr_size
-        blank = torch.zeros_like(p) if self.prior is not None else torch.full((lr.shape[0], 1, S, S), 0.5, device=lr.device)
+        blank = torch.zeros_like(p) if self.prior is not None else torch.full((lr.shape[0], 1, S, S), 0.5,
+                                                                              device=lr.device)
         out['idx'] = self.vqvae.img_to_idx(blank)
         out['fhat'] = self.vqvae.idx_to_fhat(out['idx'])
         if intermediates: out['fhat_steps'] = self.vqvae.idx_to_fhat(out['idx'], per_scale=True)
@@ -258,7 +271,8 @@ def save_pretrained(model: RealIISR, path, meta: dict | None = None, dtype: torc
     state = {k: v.to(dtype) if dtype is not None and v.is_floating_point() else v
              for k, v in model.state_dict().items() if not k.startswith('vqvae.')}
     save_tensors_atomic(state, path/'model.safetensors', dict(kind='realiisr', config=model.config.to_dict()))
-    write_atomic(path/'config.json', json.dumps(dict(config=model.config.to_dict(), meta=meta, parameters=model.parameter_counts()), indent=1))
+    write_atomic(path/'config.json', json.dumps(dict(config=model.config.to_dict(), meta=meta,
+                                                     parameters=model.parameter_counts()), indent=1))
     return path
 
 def load_pretrained(path=None, device='cpu', channels_last: bool = True) -> RealIISR:

@@ -46,17 +46,22 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
         src, val = make_datasets(data, ph, scale, seed, n_val)
-        spec = data if data in ('thermal', 'synthetic', 'tno', 'tno+synthetic', 'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
+        spec = data if data in ('thermal', 'synthetic', 'tno', 'tno+synthetic',
+                                'auto') else hashlib.sha1(data.encode()).hexdigest()[:10]
         if spec == 'auto': spec = auto_data()
         spread = torch.utils.data.Subset(src, [i * len(src) // pool for i in range(pool)])   # every part of a mixed set
-        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc', crop=hr_size if hr_size < ph else None, scale=scale,
+        return PairPool(spread, pool, f'{spec}-hr{ph}-x{scale}-s{seed}-agc', crop=hr_size if hr_size < ph else None,
+                        scale=scale,
                         seed=seed), val
-    syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train, frame_size=max(256, hr_size))
+    syn = lambda n, s, train=True: SyntheticIRDataset(n, hr_size, scale, seed=s, n_scenes=512, augment=train,
+                                                      frame_size=max(256, hr_size))
     if data == 'auto': data = auto_data()
     if data == 'synthetic': return syn(200_000, seed), syn(n_val, seed + 10_000, train=False)
     real = lambda paths, n, **kw: DegradedIRDataset(paths, hr_size, scale, seed=seed, length=n, **kw)
-    if data == 'thermal':                      # every real training frame we have, and synthetic scenes: 35 % TNO, 45 % HIT-UAV, 20 %
-        (tr, _), (uav_tr, uav_te) = tno_split(), hit_uav_split()        # synthetic; validation on held-out HIT-UAV frames
+    # every real training frame we have, and synthetic scenes: 35 % TNO, 45 % HIT-UAV, 20 %
+    if data == 'thermal':
+        # synthetic; validation on held-out HIT-UAV frames
+        (tr, _), (uav_tr, uav_te) = tno_split(), hit_uav_split()
         train = ConcatDataset([real(tr, 140_000, trim=TNO_TRIM), real(uav_tr, 180_000), syn(80_000, seed + 1)])
         return train, DegradedIRDataset(uav_te, hr_size, scale, seed=seed + 10_000, length=n_val, augment=False)
     if data in ('tno', 'tno+synthetic'):
@@ -68,7 +73,8 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
         return train, val
     if data.startswith('flir:'):
         root = data[5:]
-        return PairedIRDataset(root, 'train', hr_size, scale, seed=seed), PairedIRDataset(root, 'test', hr_size, scale, seed=seed, augment=False)
+        return PairedIRDataset(root, 'train', hr_size, scale, seed=seed), PairedIRDataset(root, 'test', hr_size, scale,
+                                                                                          seed=seed, augment=False)
     from realiisr_lite.data import list_images
     paths = list_images(data)
     if len(paths) < 2: raise ValueError(f"need at least 2 images in {data}, found {len(paths)}")
@@ -111,7 +117,8 @@ class PairPool(torch.utils.data.Dataset):
             sub = torch.utils.data.Subset(source, range(n))
             it = (_pool_chunk([sub[i] for i in range(k, min(k + chunk, n))]) for k in range(0, n, chunk)) if w == 0 else \
                 torch.utils.data.DataLoader(sub, batch_size=chunk, num_workers=w, collate_fn=_pool_chunk)   # same pool: items are
-            if progress:                                                                                 # a function of the index
+            # a function of the index
+            if progress:
                 from tqdm.auto import tqdm
                 it = tqdm(it, total=-(-n // chunk), desc=f'pair pool {key} (once, {w} workers)')
             parts = list(it)
@@ -128,7 +135,8 @@ class PairPool(torch.utils.data.Dataset):
         lr, hr = self.lr[j].float() / 255, self.hr[j].float()
         if self.crop:                                                  # an aligned sub-crop of crop HR pixels
             s, c = self.scale, self.crop // self.scale
-            y, x = (int(torch.randint(0, lr.shape[-2] - c + 1, (1,), generator=g)), int(torch.randint(0, lr.shape[-1] - c + 1, (1,), generator=g)))
+            y, x = (int(torch.randint(0, lr.shape[-2] - c + 1, (1,), generator=g)), int(torch.randint(0,
+                                                                                                      lr.shape[-1] - c + 1, (1,), generator=g)))
             lr, hr = lr[..., y:y + c, x:x + c], hr[..., y * s:(y + c) * s, x * s:(x + c) * s]
         t = int(torch.randint(0, 8, (1,), generator=g))
         k = int(self.kind[j])
@@ -164,8 +172,10 @@ def step_loader(dataset, batch_size: int, seed: int, start: int, steps: int, ran
                 num_workers: int | None = None, device=None):
     "A DataLoader yielding the batches of steps start…steps-1 in their exact order (workers: 1 on a CPU, more on a GPU)."
     dev = torch.device(device) if device else torch.device('cpu')
-    if num_workers is None: num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else min(1, (os.cpu_count() or 1) - 1)
-    return torch.utils.data.DataLoader(dataset, batch_sampler=StepBatches(len(dataset), batch_size, seed, start, steps, rank, world),
+    if num_workers is None: num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else min(1,
+                                                                                                            (os.cpu_count() or 1) - 1)
+    return torch.utils.data.DataLoader(dataset, batch_sampler=StepBatches(len(dataset), batch_size, seed, start, steps,
+                                                                          rank, world),
                                        num_workers=num_workers, collate_fn=stack_items, persistent_workers=False)
 
 
@@ -189,7 +199,8 @@ def _set_rng_state(t: dict, j: dict):
 
 def _stage2_keys(k: str) -> bool: return not k.startswith(('vqvae.', 'prior.'))
 
-def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dict | None = None, keys=_stage2_keys) -> Path:
+def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dict | None = None,
+                        keys=_stage2_keys) -> Path:
     "Checkpoint for exact resume: the weights `keys` selects, optimiser tensors, RNG states; step and scheduler in metadata."
     tensors = {f'model.{k}': v for k, v in model.state_dict().items() if keys(k)}
     osd = opt.state_dict()
@@ -197,7 +208,8 @@ def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dic
         for k, v in st.items():
             tensors[f'optim.{pid}.{k}'] = v if torch.is_tensor(v) else torch.tensor(v)
     rt, rj = _rng_state(); tensors.update(rt)
-    m = dict(step=step, param_groups=osd['param_groups'], scheduler=sched.state_dict() if sched else None, rng=rj, **(meta or {}))
+    m = dict(step=step, param_groups=osd['param_groups'], scheduler=sched.state_dict() if sched else None, rng=rj,
+             **(meta or {}))
     return save_tensors_atomic(tensors, path, m)
 
 def load_training_state(path, model: nn.Module, opt, sched, device='cpu') -> dict:
@@ -241,14 +253,19 @@ def validate(model: RealIISR, val_ds, batch_size: int = 32) -> dict:
     was = model.training; model.eval()
     dev = next(model.var.parameters()).device
     res = dict(psnr=[], ssim=[], bicubic_psnr=[], bicubic_ssim=[], prior_psnr=[])
-    cb = 4 if model.config.hr_size >= 19 else 0          # tiny test tiles are too small for the border crop + SSIM window
+    # tiny test tiles are too small for the border crop + SSIM window
+    cb = 4 if model.config.hr_size >= 19 else 0
     for k in range(0, len(val_ds), batch_size):
         b = collate(val_ds, range(k, min(k + batch_size, len(val_ds))))
         sr = model.generate_tiles(b['lr'].to(dev))['image'].float().cpu()
         bic = bicubic_upscale(b['lr'], model.config.scale)
         res['psnr'].append(psnr(sr, b['hr'], cb)); res['bicubic_psnr'].append(psnr(bic, b['hr'], cb))
-        if model.prior is not None: res['prior_psnr'].append(psnr(model.prior_image(b['lr'].to(dev)).clamp(0, 1).cpu(), b['hr'], cb))
-        if model.config.hr_size - 2 * cb >= 11: res['ssim'].append(ssim(sr, b['hr'], cb)); res['bicubic_ssim'].append(ssim(bic, b['hr'], cb))
+        if model.prior is not None: res['prior_psnr'].append(psnr(model.prior_image(b['lr'].to(dev)).clamp(0, 1).cpu(),
+                                                                  b['hr'], cb))
+        if model.config.hr_size - 2 * cb >= 11: res['ssim'].append(ssim(sr, b['hr'],
+                                                                        cb)); res['bicubic_ssim'].append(ssim(bic,
+                                                                                                              b['hr'],
+                                                                                                              cb))
     model.train(was)
     return {k: float(torch.cat(v).mean()) for k, v in res.items() if v}
 
@@ -259,7 +276,8 @@ class TrainingDivergedError(RuntimeError):
 def warmup_cosine(opt, steps: int, warmup: int = 0):
     "LambdaLR: linear warm-up over `warmup` steps, then cosine decay to 0 at `steps` (every stage's schedule)."
     return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1., (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / max(steps, 1))))
+        opt, lambda s: min(1., (s + 1) / max(warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / max(steps,
+                                                                                                             1))))
 
 def make_optimizer(model: RealIISR, tc):
     "AdamW over the trainable parameters with warm-up + cosine decay."
@@ -268,7 +286,8 @@ def make_optimizer(model: RealIISR, tc):
     return opt, sched
 
 def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
-        log_every: int = 10, val_every: int = 250, ckpt_every: int = 250, progress: bool = True, meta: dict | None = None,
+        log_every: int = 10, val_every: int = 250, ckpt_every: int = 250, progress: bool = True,
+        meta: dict | None = None,
         device=None, stop_after: int | None = None, on_log=None, num_workers: int | None = None) -> list[dict]:
     "Stage 2: train a RealIISR (frozen tokenizer) with exact resume, DDP under torchrun, validation and checkpoints."
     tc = model.config.train
@@ -306,7 +325,8 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
                                         "Try a lower learning rate (train.lr) or amp off (train.amp=false).")
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        gn = torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), tc.grad_clip) if tc.grad_clip else torch.tensor(0.)
+        gn = torch.nn.utils.clip_grad_norm_(model.trainable_parameters(),
+                                            tc.grad_clip) if tc.grad_clip else torch.tensor(0.)
         opt.step(); sched.step()
         rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in parts.items()}, grad_norm=round(float(gn), 4),
                    lr=sched.get_last_lr()[0], seconds=round(time.time() - t0, 2))
@@ -317,9 +337,11 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
         if on_log is not None: on_log(rec)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('total', 'ce', 'mse', 'toc', 'token_acc', 'val_psnr') if k in rec}, refresh=False)
+            bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('total', 'ce', 'mse', 'toc', 'token_acc',
+                                                          'val_psnr') if k in rec}, refresh=False)
         if state_path is not None and rank == 0 and ((step + 1) % ckpt_every == 0 or step + 1 == tc.steps):
-            save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist, config=model.config.to_dict()))
+            save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist,
+                                                                              config=model.config.to_dict()))
             last_good = step + 1
         if stop_after is not None and step + 1 - start >= stop_after: break
     if bar is not None: bar.close()
@@ -330,9 +352,12 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
 # %% ../nbs/09_train.ipynb #a587225f
 def micro_config(**overrides) -> RealIISRConfig:
     "A very small configuration of the MSE design (`tiny-mse`: conv decoder with a fidelity path) for tests and demos: a step in milliseconds."
-    base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.downsample': 4, 'vqvae.base_channels': 8, 'vqvae.codebook_size': 32,
-            'vqvae.latent_dim': 8, 'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8, 'tsg_heads': 2,
-            'prior_channels': 8, 'prior_blocks': 1, 'train.batch_size': 4, 'train.warmup': 2, 'train.amp': False, 'train.lr': 1e-3,
+    base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.downsample': 4, 'vqvae.base_channels': 8,
+            'vqvae.codebook_size': 32,
+            'vqvae.latent_dim': 8, 'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8,
+            'tsg_heads': 2,
+            'prior_channels': 8, 'prior_blocks': 1, 'train.batch_size': 4, 'train.warmup': 2, 'train.amp': False,
+            'train.lr': 1e-3,
             'train.prior_steps': 4, 'train.prior_batch_size': 4, 'train.prior_hr_size': 16, 'train.fid_steps': 4}
     return get_config('tiny-mse', {**base, **overrides})
 
@@ -379,22 +404,28 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
         lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
         with torch.no_grad():
             p = model.prior_image(lr_b) if model.prior is not None else None
-            f_hat = model.generate_tiles(lr_b, decode=decode, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
-            if tc.fid_true_share > 0:      # some samples decoded from the true tokens, so that the decoder keeps reading codes
+            f_hat = model.generate_tiles(lr_b, decode=decode, prior_B1HW=p, image=False,
+                                         seed=seed * 1_000_003 + step)['fhat']
+            # some samples decoded from the true tokens, so that the decoder keeps reading codes
+            if tc.fid_true_share > 0:
                 true_fhat = model.vqvae.idx_to_fhat(model.vqvae.img_to_idx(hr_b if p is None else hr_b - p))
-                pick_B = torch.rand(f_hat.shape[0], generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                pick_B = torch.rand(f_hat.shape[0],
+                                    generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
                 f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
         loss = F.l1_loss(sr, hr_b.float())
-        if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0, quantize=False).float().mean())
+        if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0,
+                                                              quantize=False).float().mean())
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
             rec.update({f'val_{k}': round(v, 4) for k, v in validate(model, val_ds).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
-        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'mse', 'val_psnr') if k in rec}, refresh=False)
+        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'mse',
+                                                                                         'val_psnr') if k in rec},
+                                                                                         refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, model, opt, sched, step + 1, dict(history=hist), keys=_fid_keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
@@ -418,10 +449,12 @@ def validate_decoder(model: RealIISR, val_ds, true_tokens: bool, batch_size: int
                  model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=k)['fhat'])
         sr = model.decode_fhat(f_hat, lr_b, p, 0.0).clamp(0, 1).float().cpu()
         res['psnr'].append(psnr(sr, hr_b, 4))
-        if not isinstance(lp, str) and min(sr.shape[-2:]) >= 64: res['lpips'].append(lp(sr, hr_b))   # AlexNet needs ≥ 64 px
+        # AlexNet needs ≥ 64 px
+        if not isinstance(lp, str) and min(sr.shape[-2:]) >= 64: res['lpips'].append(lp(sr, hr_b))
     return {k: float(torch.cat(v).mean()) for k, v in res.items() if v}
 
-def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int = 1, steps: int | None = None, resume: bool = True,
+def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int = 1, steps: int | None = None,
+                   resume: bool = True,
                    progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                    stop_after: int | None = None) -> list[dict]:
     "Stage 1 (tokenizer on true tokens of HR − prior) or 3 (decoder on the transformer's own tokens) of the 'compact' decoder: L1 + LPIPS-vgg + PatchGAN."
@@ -431,24 +464,29 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
     if stage not in (1, 3): raise ValueError(f"stage must be 1 or 3, got {stage}")
     steps = (tc.vq_steps if stage == 1 else tc.fid_steps) if steps is None else steps
     dev = torch.device(device) if device else pick_device()
-    crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0, disc_layers=tc.disc_layers).to(dev)
+    crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0,
+                             disc_layers=tc.disc_layers).to(dev)
     model.to(dev).eval()
     coder = list(vq.encoder.parameters()) + list(vq.quantizer.parameters()) if stage == 1 else []
-    groups = ([dict(params=coder, lr=tc.vq_lr)] if coder else []) + [dict(params=list(vq.decoder.parameters()), lr=tc.decoder_lr)]
-    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5, 0.9)))
+    groups = ([dict(params=coder, lr=tc.vq_lr)] if coder else []) + [dict(params=list(vq.decoder.parameters()),
+                                                                          lr=tc.decoder_lr)]
+    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5,
+                                                                                                               0.9)))
     for g in groups: g['params'] and [p.requires_grad_(True) for p in g['params']]
     opt = torch.optim.AdamW(groups, weight_decay=0.0, betas=(0.9, 0.99))
     sched = warmup_cosine(opt, steps, min(100, steps // 10))
     holder = nn.ModuleDict(dict(model=model, disc=crit.disc or nn.Identity()))        # what the checkpoint holds
     keys = lambda k: k.startswith(('model.vqvae.', 'disc.'))
     out = Path(out) if out else None
-    state_path, disc_path = (out/f'stage{stage}_state.safetensors', out/'discriminator.safetensors') if out else (None, None)
+    state_path, disc_path = (out/f'stage{stage}_state.safetensors', out/'discriminator.safetensors') if out else (None,
+                                                                                                                  None)
     start, hist, seed = 0, [], tc.seed + 10 * stage
     if resume and state_path is not None and state_path.exists():
         m = load_training_state(state_path, holder, opt, sched, dev); start, hist = m['step'], m.get('history', [])
         print(f"stage {stage}: resumed from {state_path} at step {start}")
     elif stage == 3 and crit.disc is not None and disc_path is not None and disc_path.exists():
-        crit.disc.load_state_dict(load_tensors(disc_path, dev)[0])                    # the discriminator goes on from stage 1
+        # the discriminator goes on from stage 1
+        crit.disc.load_state_dict(load_tensors(disc_path, dev)[0])
     seed_everything(seed + start)
     bar = None
     if progress:
@@ -467,7 +505,8 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
                 f_hat = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
                 if tc.fid_true_share > 0:                              # some samples keep the true tokens of HR − prior
                     true = vq.idx_to_fhat(vq.img_to_idx(hr_b - p))
-                    pick = torch.rand(len(f_hat), generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                    pick = torch.rand(len(f_hat),
+                                      generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
                     f_hat = torch.where(pick.view(-1, 1, 1, 1).to(dev), true.to(f_hat.dtype), f_hat)
             qloss, stats = torch.zeros((), device=dev), {}
         sr = vq.decoder(f_hat, lr_b)
@@ -476,14 +515,16 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
         if not torch.isfinite(loss): raise TrainingDivergedError(f"stage {stage}: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward()
         if crit.disc is not None:
-            for q in crit.disc.parameters(): q.grad = None                # the generator's loss must not train the discriminator
+            # the generator's loss must not train the discriminator
+            for q in crit.disc.parameters(): q.grad = None
             if step >= crit.gan_start:
                 d_loss = crit.discriminator_loss(sr, hr_b); d_loss.backward(); parts['disc'] = d_loss.detach()
         opt.step(); sched.step()
         rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in {**parts, 'q': qloss.detach()}.items()}, **stats,
                    seconds=round(time.time() - t0, 1))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
-            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds, true_tokens=stage == 1).items()})
+            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds,
+                                                                             true_tokens=stage == 1).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
         if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
@@ -497,16 +538,19 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
 # %% ../nbs/09_train.ipynb #710b5135
 def fit_regression(model: nn.Module, train_ds, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
                    progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression',
-                   loss: str = 'l1', perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, disc_layers: int = 3) -> list[dict]:
+                   loss: str = 'l1', perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0,
+                   disc_layers: int = 3) -> list[dict]:
     "Train an SR CNN with L1, MSE or `loss='perceptual'` (L1 + LPIPS-vgg + PatchGAN, notebook 07) on step-seeded batches; resumes exactly."
-    if loss not in (*_PIXEL_LOSSES, 'perceptual'): raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)} or 'perceptual', got {loss!r}")
+    if loss not in (*_PIXEL_LOSSES,
+                    'perceptual'): raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)} or 'perceptual', got {loss!r}")
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
     crit = None
     if loss == 'perceptual':
         from realiisr_lite.losses import PerceptualGANLoss
         crit = PerceptualGANLoss(perceptual, gan, gan_start, disc_layers=disc_layers).to(dev)
-    groups = [dict(params=list(model.parameters()))] + ([dict(params=list(crit.disc.parameters()), betas=(0.5, 0.9))] if crit and crit.disc else [])
+    groups = [dict(params=list(model.parameters()))] + ([dict(params=list(crit.disc.parameters()), betas=(0.5,
+                                                                                                          0.9))] if crit and crit.disc else [])
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
     sched = warmup_cosine(opt, steps)
     holder = nn.ModuleDict(dict(model=model, disc=crit.disc if crit and crit.disc else nn.Identity()))
@@ -527,10 +571,12 @@ def fit_regression(model: nn.Module, train_ds, steps: int, batch_size: int = 16,
             for q in crit.disc.parameters(): q.grad = None
             if step >= crit.gan_start: crit.discriminator_loss(sr, hr_b).backward()
         opt.step(); sched.step()
-        hist.append({'step': step + 1, loss: round(value.item(), 6), **{k: round(float(v), 5) for k, v in parts.items()}})
+        hist.append({'step': step + 1, loss: round(value.item(), 6), **{k: round(float(v),
+                                                                                 5) for k, v in parts.items()}})
         if bar is not None: bar.update(1); bar.set_postfix({loss: f'{value.item():.4f}'}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
-            save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-2000:]), keys=lambda k: True)
+            save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-2000:]),
+                                keys=lambda k: True)
     if bar is not None: bar.close()
     model.eval()
     return hist
@@ -539,7 +585,8 @@ def save_regression(model: nn.Module, path, meta: dict | None = None) -> Path:
     "Save a regression CNN (ResidualSRNet or CompactSRNet) as safetensors with its architecture in the metadata."
     arch = (dict(arch='compact', n_conv=(len(model.body) - 3) // 2) if isinstance(model, CompactSRNet) else
             dict(arch='residual', channels=model.channels, blocks=model.n_blocks))
-    return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, **arch, **(meta or {})))
+    return save_tensors_atomic(model.state_dict(), path, dict(kind='regression', scale=model.scale, **arch,
+                                                              **(meta or {})))
 
 def load_regression(path, device='cpu') -> nn.Module:
     "Load a regression CNN saved by `save_regression`."
@@ -555,7 +602,8 @@ def twin_steps(cfg: RealIISRConfig) -> int:
     "Steps of the regression twin (prior's batch and crop size) that see as many HR pixels as stages 0, 2 and 3 (and a perceptual stage 1) together."
     tc = cfg.train
     px = tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2 + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2
-    if cfg.vqvae.decoder == 'compact': px += tc.vq_steps * tc.vq_batch_size * cfg.hr_size ** 2     # stage 1 trains an SR network too
+    # stage 1 trains an SR network too
+    if cfg.vqvae.decoder == 'compact': px += tc.vq_steps * tc.vq_batch_size * cfg.hr_size ** 2
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
@@ -581,35 +629,47 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
             if world > 1: raise RuntimeError("train stages 0 and 1 in one process first, then launch stage 2 with torchrun")
             prior_ds = crops()
             prior = make_prior(cfg)
-            if cfg.prior_init == 'realesrgan': prior.from_realesrgan()          # pretrained (BSD-3), then fine-tuned on thermal pairs
-            fit_regression(prior, prior_ds, tc.prior_steps, tc.prior_batch_size, tc.prior_lr, tc.seed, progress and rank == 0, dev,
+            # pretrained (BSD-3), then fine-tuned on thermal pairs
+            if cfg.prior_init == 'realesrgan': prior.from_realesrgan()
+            fit_regression(prior, prior_ds, tc.prior_steps, tc.prior_batch_size, tc.prior_lr, tc.seed,
+                           progress and rank == 0, dev,
                            state_path=out/'prior_state.safetensors', desc='stage 0 (prior)', loss=tc.prior_loss)
-            save_regression(prior, prior_path, dict(info, stage='prior', steps=tc.prior_steps, seconds=round(time.time() - t0)))
+            save_regression(prior, prior_path, dict(info, stage='prior', steps=tc.prior_steps,
+                                                    seconds=round(time.time() - t0)))
         prior.eval().requires_grad_(False)
         info['seconds_stage0'] = round(time.time() - t0)
     t1 = time.time()
     vq_path = out/'vqvae.safetensors'
-    if vqvae is not None: vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
+    if vqvae is not None: vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str,
+                                                                            Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
-    elif cfg.vqvae.decoder == 'compact':                               # stage 1: tokenizer + decoder, perceptual objective
+    # stage 1: tokenizer + decoder, perceptual objective
+    elif cfg.vqvae.decoder == 'compact':
         if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         seed_everything(tc.seed)
         m1 = RealIISR(cfg).to(dev)
         m1.prior.load_state_dict(prior.state_dict())
         m1.vqvae.decoder.net.load_state_dict(prior.state_dict())     # the decoder starts as the prior: tokens add to it
-        vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0, device=dev,
+        vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0,
+                            device=dev,
                             val_every=val_every)
         vq = m1.vqvae
-        save_vqvae(vq, vq_path, dict(training=dict(info, stage='vqvae'), steps=tc.vq_steps, final=vh[-1] if vh else None))
+        save_vqvae(vq, vq_path, dict(training=dict(info, stage='vqvae'), steps=tc.vq_steps,
+                                     final=vh[-1] if vh else None))
         info['vqvae_val_psnr'] = next((h['val_psnr'] for h in reversed(vh) if 'val_psnr' in h), None)
-    else:                                                              # stage 1: the tokenizer (of HR, or of HR − prior)
+    # stage 1: the tokenizer (of HR, or of HR − prior)
+    else:
         if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         if prior is not None:
             target = lambda b: b['hr'] - prior(b['lr'])
             vq_train, vq_val = train_ds, val_ds
-        else: target, vq_train, vq_val = None, hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5)
-        vq, vh = train_vqvae(MultiScaleVQVAE(cfg.vqvae), vq_train, vq_val, steps=tc.vq_steps, batch_size=tc.vq_batch_size, lr=tc.vq_lr,
-                             seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0, device=dev, out=vq_path,
+        else: target, vq_train, vq_val = None, hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds,
+                                                                                                          cfg.hr_size,
+                                                                                                          tc.seed + 5)
+        vq, vh = train_vqvae(MultiScaleVQVAE(cfg.vqvae), vq_train, vq_val, steps=tc.vq_steps,
+                             batch_size=tc.vq_batch_size, lr=tc.vq_lr,
+                             seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0,
+                             device=dev, out=vq_path,
                              meta=dict(training=dict(info, stage='vqvae')), target=target,
                              batches=step_loader(vq_train, tc.vq_batch_size, tc.seed, 0, tc.vq_steps, device=dev))
         info['vqvae_val_psnr'] = vh[-1].get('val_psnr')
@@ -619,11 +679,13 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     if prior is not None: model.prior.load_state_dict(prior.state_dict())
     meta = dict(info, vqvae_meta=getattr(vq, 'meta', {}).get('training'))
     t2 = time.time()
-    hist = fit(model, train_ds, val_ds, out, resume=resume, progress=progress, val_every=val_every, ckpt_every=ckpt_every,
+    hist = fit(model, train_ds, val_ds, out, resume=resume, progress=progress, val_every=val_every,
+               ckpt_every=ckpt_every,
                meta=meta, device=dev)
     res = dict(model=str(out/'model'), final=hist[-1] if hist else None)
     compact = cfg.vqvae.decoder == 'compact'
-    if tc.fid_steps and (model.vqvae.fidelity is not None or compact) and rank == 0:   # stage 3: the decoder on its own tokens
+    # stage 3: the decoder on its own tokens
+    if tc.fid_steps and (model.vqvae.fidelity is not None or compact) and rank == 0:
         t3 = time.time()
         fit3 = (lambda **kw: fit_perceptual(model, train_ds, val_ds, out, stage=3, **kw)) if compact else \
                (lambda **kw: fit_fidelity(model, train_ds, val_ds, out, **kw))
@@ -635,7 +697,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     if regression and rank == 0: res.update(train_twins(cfg, data, out, progress=progress, device=dev, info=info))
     return res
 
-def train_twins(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', progress: bool = True, device=None,
+def train_twins(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', progress: bool = True,
+                device=None,
                 info: dict | None = None, which=('regression', 'gan_twin')) -> dict:
     "The twins of a configuration: its prior's CNN trained alone on the same data, as many HR pixels as the model (MSE; a GAN twin too)."
     cfg = get_config(config) if isinstance(config, str) else config
