@@ -71,7 +71,8 @@ def _norm_range(a: np.ndarray, kind: str, normalize, percentiles) -> tuple[str, 
     method = normalize
     if method == 'auto': method = {'display8': 'fixed', 'raw16': 'percentile', 'float': 'minmax'}[kind]
     if method == 'fixed':
-        if kind == 'float': raise ValueError("normalize='fixed' needs an integer image; give a range (lo, hi) for float images")
+        if kind == 'float':
+            raise ValueError("normalize='fixed' needs an integer image; give a range (lo, hi) for float images")
         return method, 0., 255. if kind == 'display8' else 65535.
     if method == 'minmax': return method, float(a.min()), float(a.max())
     if method == 'percentile':
@@ -80,8 +81,9 @@ def _norm_range(a: np.ndarray, kind: str, normalize, percentiles) -> tuple[str, 
     raise ValueError(f"unknown normalize={normalize!r}: use 'auto', 'fixed', 'minmax', 'percentile' or (lo, hi)")
 
 def load_thermal(path, normalize='auto', percentiles=(1., 99.), allow_pseudocolor: bool = False,
-                 min_size: int = MIN_LR_SIDE, max_pixels: int = MAX_PIXELS, grey_tol: float = 3.) -> tuple[torch.Tensor, dict]:
-    "Read a thermal image file as a (1, H, W) float32 tensor in [0, 1] plus metadata; bad files raise ThermalImageError."
+                 min_size: int = MIN_LR_SIDE, max_pixels: int = MAX_PIXELS,
+                 grey_tol: float = 3.) -> tuple[torch.Tensor, dict]:
+    "Read a thermal image file as a (1, H, W) float32 tensor in [0, 1] and metadata; bad files raise ThermalImageError."
     path = Path(path)
     if not path.exists(): raise ThermalImageError(path, "file not found")
     if path.is_dir(): raise ThermalImageError(path, "is a folder, not an image file")
@@ -128,7 +130,7 @@ def _image_bytes(arr: np.ndarray, path: Path, **kw) -> bytes:
     return buf.getvalue()
 
 def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Path:
-    "Write a [0, 1] image as an 8- or 16-bit PNG/TIFF (16-bit in the input's count range when `meta` is given), atomically."
+    "Write a [0, 1] image as an 8- or 16-bit PNG/TIFF (16-bit in the input's count range if `meta` given), atomically."
     path = Path(path)
     a = as_image_2d(img).astype(np.float64)
     if not np.isfinite(a).all(): raise ValueError("refusing to save an image with NaN/inf values")
@@ -143,7 +145,7 @@ def save_thermal(img, path, bit_depth: int = 8, meta: dict | None = None) -> Pat
 OUT_BITS = (8, 16, 'float')
 
 def output_bits(meta: dict | None = None, out_bits=None) -> int | str:
-    "The kind an SR result is written in: `out_bits` (8, 16, 'float') if given, else the input's (float → 'float', 16-bit → 16, else 8)."
+    "The kind an SR result is written in: `out_bits` (8, 16, 'float') if given, else the input's (float, 16-bit or 8)."
     if out_bits is None or out_bits == 'auto':
         kind = (meta or {}).get('kind')
         return 'float' if kind == 'float' else 16 if kind == 'raw16' else 8
@@ -168,22 +170,25 @@ def encode_like_input(img, meta: dict | None, out_bits=None) -> tuple[np.ndarray
         arr = (np.clip(a, 0, 1) * top + 0.5).astype(np.uint16 if bits == 16 else np.uint8)
         units, g, b = 'scaled', (hi - lo) / top, lo
     out = dict(bits=bits, dtype=str(arr.dtype), size=list(arr.shape), value_range=[float(arr.min()), float(arr.max())],
-               units=units, input_units=(meta or {}).get('units', "the input file's (°C, K or counts)" if meta else 'normalised [0, 1]'),
+               units=units,
+               input_units=(meta or {}).get('units',
+                                            "the input file's (°C, K or counts)" if meta else 'normalised [0, 1]'),
                stored_to_input_units=[g, b])
     rec = dict(output=out)
     if meta:
         rec['input'] = {'file': Path(meta['path']).name if meta.get('path') else None,
-                        **{k: meta[k] for k in ('kind', 'bit_depth', 'size', 'original_range', 'normalize', 'norm_range',
-                                                'conversion', 'units') if k in meta}}
-        rec['limits'] = (f"[0, 1] of the normalised image is the input's norm_range [{lo:.6g}, {hi:.6g}]; SR models clip "
-                         "their output to [0, 1], so SR values lie within that range")
+                        **{k: meta[k] for k in ('kind', 'bit_depth', 'size', 'original_range', 'normalize',
+                                                'norm_range', 'conversion', 'units') if k in meta}}
+        rec['limits'] = (f"[0, 1] of the normalised image is the input's norm_range [{lo:.6g}, {hi:.6g}]; "
+                         "SR models clip their output to [0, 1], so SR values lie within that range")
     return arr, rec
 
 def write_thermal_file(arr: np.ndarray, path, record: dict | None = None, sidecar: bool = False) -> Path:
-    "Write a uint8/uint16/float32 array atomically, `record` as JSON in the TIFF ImageDescription or PNG Description (and `<path>.json`)."
+    "Write a uint8/uint16/float32 array atomically; `record` as JSON in the TIFF/PNG description (and `<path>.json`)."
     path = Path(path); fmt = _pil_format(path)
     if arr.dtype == np.float32 and fmt != 'TIFF':
-        raise ValueError(f"{path.name}: {fmt} cannot hold float32 values; write a .tif/.tiff file or choose 16 or 8 bits")
+        raise ValueError(f"{path.name}: {fmt} cannot hold float32 values; "
+                         "write a .tif/.tiff file or choose 16 or 8 bits")
     if arr.dtype == np.uint16 and fmt not in ('PNG', 'TIFF'):
         raise ValueError(f"{path.name}: {fmt} cannot hold 16-bit values; write a .png or .tif file or choose 8 bits")
     text = json.dumps(record, ensure_ascii=True) if record else None
@@ -193,18 +198,20 @@ def write_thermal_file(arr: np.ndarray, path, record: dict | None = None, sideca
         from PIL.PngImagePlugin import PngInfo
         kw['pnginfo'] = PngInfo(); kw['pnginfo'].add_text('Description', text)
     write_atomic(path, _image_bytes(arr, path, **kw))
-    if sidecar and text: write_atomic(path.with_name(path.name + '.json'), json.dumps(record, indent=1, ensure_ascii=False) + '\n')
+    if sidecar and text:
+        write_atomic(path.with_name(path.name + '.json'), json.dumps(record, indent=1, ensure_ascii=False) + '\n')
     return path
 
 def save_like_input(img, path, meta: dict | None, out_bits=None, description: dict | str | None = None,
                     sidecar: bool = False) -> Path:
-    "Write a [0, 1] (SR) image in its input's kind and units (float32 TIFF, 16- or 8-bit), recording how; `out_bits` overrides."
+    "Write a [0, 1] SR image in its input's kind and units (float32 TIFF, 16/8-bit), saying how; `out_bits` overrides."
     arr, rec = encode_like_input(img, meta, out_bits)
-    if description is not None: rec = {**(description if isinstance(description, dict) else dict(description=str(description))), **rec}
+    if description is not None:
+        rec = {**(description if isinstance(description, dict) else dict(description=str(description))), **rec}
     return write_thermal_file(arr, path, rec, sidecar)
 
 def read_description(path) -> dict | None:
-    "The JSON record `save_like_input` wrote into a file (TIFF ImageDescription, PNG Description) or its `.json` sidecar; None if none."
+    "The JSON record `save_like_input` wrote into a file (TIFF/PNG description) or its `.json` sidecar; None if none."
     path = Path(path)
     with Image.open(path) as im:
         text = im.tag_v2.get(270) if im.format == 'TIFF' else im.info.get('Description')
@@ -281,7 +288,8 @@ def sensor_noise(lr, read_sigma: float, row_sigma: float, col_sigma: float, rng:
 
 # %% ../nbs/01_data.ipynb #6b5b04b5
 DEGRADATION_KINDS = ('defocus', 'motion')
-RADIOMETRY = ('agc', 'gain')     # 'agc': the camera re-stretches the blurred frame (default); 'gain': the old symmetric drift
+# 'agc': the camera re-stretches the blurred frame (default); 'gain': the old symmetric drift
+RADIOMETRY = ('agc', 'gain')
 SEVERITIES = {  # radius / length ranges in HR pixels at 512-px scale
     'light':   dict(radius=(1., 3.),  heavy_p=0.0, length=(3., 8.)),
     'default': dict(radius=(4., 10.), heavy_p=1/7, length=(8., 24.)),
@@ -320,7 +328,8 @@ def sample_degradation(kind: str = 'defocus', seed=None, severity: str = 'defaul
              col_sigma=float(rng.uniform(0., 0.004)), noise_seed=int(rng.integers(2**31)),
              gain=float(rng.uniform(0.95, 1.05)), offset=float(rng.uniform(-0.025, 0.025)), quantize_bits=8)
     p['radiometry'] = radiometry
-    if radiometry == 'agc':          # drawn after the old parameters, so that radiometry='gain' replays the old LR exactly
+    # drawn after the old parameters, so that radiometry='gain' replays the old LR exactly
+    if radiometry == 'agc':
         a = AGC_RANGES
         for k in ('gain', 'offset'): del p[k]
         p.update(agc_percentiles=(float(rng.uniform(*a['low'])), float(rng.uniform(*a['high']))),
@@ -335,7 +344,7 @@ def _ellipse_mask(H, W, ellipse, soft: float = 0.08) -> torch.Tensor:
     return torch.clamp((1 + soft - d) / (2*soft), 0, 1)[None, None]
 
 def blurred_lr(hr, p: dict, scale: int = 4) -> torch.Tensor:
-    "Steps 1–4 of the chain (misalignment, blur, ×scale area downsampling, sensor noise): the raw LR signal, in HR units."
+    "Steps 1–4 of the chain (misalignment, blur, ×scale area downsampling, sensor noise): raw LR signal in HR units."
     x = as_batch(hr)
     H, W = (x.shape[-2] // scale) * scale, (x.shape[-1] // scale) * scale
     x = subpixel_shift(x[..., :H, :W], *p['shift'])
@@ -360,7 +369,7 @@ def _agc_stretch(in_range, out_range) -> float:
     return (ho - lo) / (hi - li) if min(ho - lo, hi - li) > 1e-4 else 1.0
 
 def agc_params(raw_lr, hr, percentiles) -> dict:
-    "Frame-level AGC: the raw LR's percentile range (in), the HR frame's range at the same percentiles (out), the centre."
+    "Frame-level AGC: the raw LR's percentile range (in), the HR frame's range at those percentiles (out), the centre."
     q = [float(v) for v in percentiles]
     lo_i, hi_i = np.percentile(as_batch(raw_lr).double().numpy(), q)
     lo_o, hi_o = np.percentile(as_batch(hr).double().numpy(), q)
@@ -377,17 +386,18 @@ def frame_agc_params(frame, p: dict, scale: int = 4) -> dict:
     return agc_params(blurred_lr(F.avg_pool2d(x, f) if f > 1 else x, q, scale // f), x, p['agc_percentiles'])
 
 def agc_affine(p: dict) -> tuple[float, float]:
-    "(A, B) of the AGC as one affine map lr = A·raw + B: percentile stretch, then the residual gain/offset about the centre."
+    "(A, B) of the AGC as one affine map lr = A·raw + B: percentile stretch, then residual gain/offset about centre."
     (li, hi), (lo, ho), c = p['agc_in'], p['agc_out'], p['agc_centre']
     k = _agc_stretch((li, hi), (lo, ho))
     g, o = p['agc_gain'], p['agc_offset']
     return k * g, g * (lo - k * li - c) + c + o
 
 def apply_degradation(hr, p: dict, scale: int = 4) -> torch.Tensor:
-    "Apply a degradation dict to one HR image (fills in the AGC ranges from this image if `p` lacks them); LR (1, 1, h, w)."
+    "Apply a degradation dict to one HR image (fills in the AGC ranges from it if `p` lacks them): LR (1, 1, h, w)."
     x = as_batch(hr)
     lr = blurred_lr(x, p, scale)
-    if p.get('radiometry', 'gain') == 'gain':     # the old model: a symmetric random gain about the mean, plus an offset
+    # the old model: a symmetric random gain about the mean, plus an offset
+    if p.get('radiometry', 'gain') == 'gain':
         mean = lr.mean()
         lr = (lr - mean) * p['gain'] + mean + p['offset']
     else:
@@ -414,7 +424,8 @@ def degrade(hr, kind: str = 'defocus', scale: int = 4, seed=None, severity: str 
     p.update(overrides)
     p['scale'] = scale
     lr = apply_degradation(x, p, scale)
-    if p.get('radiometry', 'gain') == 'agc':      # HR units ≈ effective_gain · LR + effective_offset (before clipping)
+    # HR units ≈ effective_gain · LR + effective_offset (before clipping)
+    if p.get('radiometry', 'gain') == 'agc':
         A, B = agc_affine(p)
         p.update(effective_gain=1 / A, effective_offset=-B / A)
     return lr, p
@@ -449,7 +460,8 @@ class ThermalSceneSynth:
                  black_clip: tuple | None = None):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.supersample, self.agc_percentiles, self.noise_sigma = supersample, agc_percentiles, noise_sigma
-        self.black_clip = black_clip      # (lo, hi) %: each scene clips a share of its coldest pixels drawn from U(lo, hi)
+        # (lo, hi) %: each scene clips a share of its coldest pixels drawn from U(lo, hi)
+        self.black_clip = black_clip
 
     def _noise(self, rng, H, W, cells, octaves=3):
         "Fractal value noise in about [-1, 1], shape (H, W)."
@@ -479,7 +491,8 @@ class ThermalSceneSynth:
             vx = rng.uniform(0.3, 0.7); half = rng.uniform(0.2, 0.45) * (yy - hz) / (1 - hz)
             road = below & (np.abs(xx - vx - (yy - hz) * rng.uniform(-0.3, 0.3)) < half)
             t = np.where(road, amb + rng.uniform(3, 12) + 0.5 * self._noise(rng, H, W, 16), t)
-            lane = road & (np.abs(xx - vx - (yy - hz) * 0) < 0.004 + 0.01 * (yy - hz)) & (np.sin(40 * yy / (yy - hz + 0.05)) > 0)
+            lane = (road & (np.abs(xx - vx - (yy - hz) * 0) < 0.004 + 0.01 * (yy - hz))
+                    & (np.sin(40 * yy / (yy - hz + 0.05)) > 0))
             t = np.where(lane, t - rng.uniform(1, 4), t)
         for _ in range(rng.integers(0, 4)):                              # buildings on the horizon
             cats.add('building')
@@ -537,7 +550,8 @@ class ThermalSceneSynth:
         rng = np.random.default_rng([seed, 1])
         rad = torch.from_numpy(planck_counts(temp))[None, None]
         rad = F.avg_pool2d(rad, self.supersample)[0, 0].numpy()
-        q_lo = self.agc_percentiles[0] if self.black_clip is None else float(np.random.default_rng([seed, 2]).uniform(*self.black_clip))
+        q_lo = (self.agc_percentiles[0] if self.black_clip is None
+                else float(np.random.default_rng([seed, 2]).uniform(*self.black_clip)))
         lo, hi = np.percentile(rad, (q_lo, self.agc_percentiles[1]))
         img = (rad - lo) / max(hi - lo, 1e-12)
         img = img + rng.normal(0, self.noise_sigma, img.shape)
@@ -561,9 +575,9 @@ def _flip(x: torch.Tensor, hflip: bool, vflip: bool) -> torch.Tensor:
     return x
 
 def degraded_crop(frame, hr_size: int, scale: int, kind: str, rng: np.random.Generator, severity: str = 'default',
-                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True, radiometry: str = 'agc',
-                  edges: bool = False):
-    "A random aligned (lr, hr, meta) crop of one frame: degrade a crop with a margin using the frame's blur scale and AGC."
+                  blur_scale: float | None = None, margin: int | None = None, augment: bool = True,
+                  radiometry: str = 'agc', edges: bool = False):
+    "A random aligned (lr, hr, meta) crop of a frame, degraded with a margin using the frame's blur scale and AGC."
     x = as_batch(frame)
     H, W = x.shape[-2:]
     if blur_scale is None: blur_scale = min(H, W) / 512
@@ -610,7 +624,8 @@ class SyntheticIRDataset(Dataset):
                  radiometry: str = 'agc', edges: bool = False, black_clip: tuple | None = None):
         if hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.n, self.hr_size, self.scale, self.kinds, self.seed = n, hr_size, scale, tuple(kinds), seed
-        self.severity, self.augment, self.n_scenes, self.radiometry, self.edges = severity, augment, n_scenes, radiometry, edges
+        self.severity, self.augment, self.n_scenes, self.radiometry, self.edges = (
+            severity, augment, n_scenes, radiometry, edges)
         self.synth = SceneCache(ThermalSceneSynth(frame_size, black_clip=black_clip))
 
     def __len__(self): return self.n
@@ -620,7 +635,8 @@ class SyntheticIRDataset(Dataset):
         if not 0 <= i < self.n: raise IndexError(i)
         rng = _rng_for(self.seed, i, 1)
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
-        scene = int(rng.integers(2**31)) if self.n_scenes is None else self.seed * 1_000_003 + int(rng.integers(self.n_scenes))
+        scene = (int(rng.integers(2**31)) if self.n_scenes is None
+                 else self.seed * 1_000_003 + int(rng.integers(self.n_scenes)))
         frame, info = self.synth(scene)
         lr, hr, meta = degraded_crop(frame, self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
                                      radiometry=self.radiometry, edges=self.edges)
@@ -635,7 +651,8 @@ def list_images(root, suffixes=IMAGE_SUFFIXES) -> list[Path]:
     "Image files under `root` (recursively), sorted."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f"image folder not found: {root}")
-    return sorted(p for p in root.rglob('*') if p.suffix.lower() in suffixes and p.is_file() and not p.name.startswith('.'))
+    return sorted(p for p in root.rglob('*')
+                  if p.suffix.lower() in suffixes and p.is_file() and not p.name.startswith('.'))
 
 def scene_of(path, root) -> str:
     "The scene a TNO image belongs to: its top-level folder, or `Athena_images/<scene>`."
@@ -668,7 +685,7 @@ def tno_split(root=None, n_test_scenes: int = 12, seed: int = 0) -> tuple[list[P
 
 # %% ../nbs/01_data.ipynb #62994443
 def downscale_frame(frame_1HW, factor: float) -> torch.Tensor:
-    "A frame (1, H, W) area-averaged to round(factor·H) × round(factor·W) pixels, 0 < factor < 1: the same scene seen from farther away."
+    "A frame (1, H, W) area-averaged to round(factor·H) × round(factor·W), 0 < factor < 1: the scene seen from afar."
     if not 0 < factor < 1: raise ValueError(f"a frame scale must lie strictly between 0 and 1, got {factor!r}")
     H, W = frame_1HW.shape[-2:]
     h, w = max(1, round(factor * H)), max(1, round(factor * W))
@@ -676,18 +693,22 @@ def downscale_frame(frame_1HW, factor: float) -> torch.Tensor:
     return x_11hw.reshape(*frame_1HW.shape[:-2], h, w)
 
 class DegradedIRDataset(Dataset):
-    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade` (crops: frames alike or ∝ area, optionally from downscaled copies too); deterministic by index."
+    "LR/HR pairs made on the fly from a folder (or list) of HR thermal images with `degrade`; deterministic by index."
     def __init__(self, source, hr_size: int | None = 64, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 0,
                  length: int | None = None, severity: str = 'default', augment: bool = True, normalize='auto',
-                 trim: int = 0, radiometry: str = 'agc', edges: bool = False, weighting: str = 'frame', frame_scales=()):
+                 trim: int = 0, radiometry: str = 'agc', edges: bool = False, weighting: str = 'frame',
+                 frame_scales=()):
         paths = list_images(source) if isinstance(source, (str, Path)) else [Path(p) for p in source]
         if not paths: raise ValueError(f"no images found in {source}")
-        if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
-        if weighting not in ('frame', 'area'): raise ValueError(f"weighting must be 'frame' or 'area', got {weighting!r}")
+        if hr_size is not None and hr_size % scale:
+            raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
+        if weighting not in ('frame', 'area'):
+            raise ValueError(f"weighting must be 'frame' or 'area', got {weighting!r}")
         self.paths, self.hr_size, self.scale, self.kinds, self.seed = paths, hr_size, scale, tuple(kinds), seed
         self.severity, self.augment, self.radiometry, self.edges = severity, augment, radiometry, edges
         self.frames = [load_thermal(p, normalize=normalize)[0] for p in paths]
-        if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]   # drop frame borders / burned-in lines
+        # drop frame borders / burned-in lines
+        if trim: self.frames = [f[..., trim:-trim, trim:-trim] for f in self.frames]
         if hr_size is not None:
             small = [str(p) for p, f in zip(paths, self.frames) if min(f.shape[-2:]) < hr_size]
             if small: raise ValueError(f"{len(small)} images are smaller than hr_size={hr_size}, e.g. {small[0]}")
@@ -695,31 +716,36 @@ class DegradedIRDataset(Dataset):
         bad = [f for f in self.frame_scales if not 0 < f < 1]
         if bad: raise ValueError(f"frame_scales must lie strictly between 0 and 1 (downscaled copies), got {bad}")
         self.frame_scale = [1.0] * len(self.frames)                # the scale of each frame (1: as loaded)
-        if self.frame_scales and hr_size is not None:              # more scenes for crops: every frame again, seen from farther away
+        # more scenes for crops: every frame again, seen from farther away
+        if self.frame_scales and hr_size is not None:
             extra = [(p, downscale_frame(f, s), s) for s in self.frame_scales for p, f in zip(paths, self.frames)]
-            extra = [e for e in extra if min(e[1].shape[-2:]) >= hr_size]          # copies smaller than a crop are left out
+            # copies smaller than a crop are left out
+            extra = [e for e in extra if min(e[1].shape[-2:]) >= hr_size]
             self.paths, self.frames = paths + [e[0] for e in extra], self.frames + [e[1] for e in extra]
             self.frame_scale += [e[2] for e in extra]
         area = np.array([f.shape[-2] * f.shape[-1] for f in self.frames], dtype=np.float64)
-        self.weighting, self.frame_p = weighting, area / area.sum() if weighting == 'area' else None   # crops: frame j with p ∝ its area
+        # crops: frame j with p ∝ its area
+        self.weighting, self.frame_p = weighting, area / area.sum() if weighting == 'area' else None
         self.length = length or (len(paths) * len(self.kinds) if hr_size is None else 100 * len(paths))
 
     def __len__(self): return self.length
 
     def item(self, i: int) -> tuple[torch.Tensor, torch.Tensor, dict]:
-        "(lr, hr, meta) of item `i`; with hr_size=None whole frames, each frame once per kind (item i: frame i // n_kinds)."
+        "(lr, hr, meta) of item `i`; with hr_size=None whole frames, each once per kind (item i: frame i // n_kinds)."
         if not 0 <= i < self.length: raise IndexError(i)
         rng = _rng_for(self.seed, i, 2)
         if self.hr_size is None:
             j = (i // len(self.kinds)) % len(self.frames)
             frame, kind = self.frames[j], self.kinds[i % len(self.kinds)]
-            lr, meta = degrade(frame, kind, self.scale, seed=int(rng.integers(2**31)), severity=self.severity, radiometry=self.radiometry)
+            lr, meta = degrade(frame, kind, self.scale, seed=int(rng.integers(2**31)), severity=self.severity,
+                               radiometry=self.radiometry)
             H, W = lr.shape[-2] * self.scale, lr.shape[-1] * self.scale
             return lr[0], frame[..., :H, :W], dict(meta, path=str(self.paths[j]))
-        j = int(rng.integers(len(self.frames))) if self.frame_p is None else int(rng.choice(len(self.frames), p=self.frame_p))
+        j = (int(rng.integers(len(self.frames))) if self.frame_p is None
+             else int(rng.choice(len(self.frames), p=self.frame_p)))
         kind = self.kinds[int(rng.integers(len(self.kinds)))]
-        lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity, augment=self.augment,
-                                     radiometry=self.radiometry, edges=self.edges)
+        lr, hr, meta = degraded_crop(self.frames[j], self.hr_size, self.scale, kind, rng, self.severity,
+                                     augment=self.augment, radiometry=self.radiometry, edges=self.edges)
         return lr, hr, dict(meta, path=str(self.paths[j]), frame_scale=self.frame_scale[j])
 
     def __getitem__(self, i):
@@ -733,12 +759,15 @@ def tno_datasets(hr_size: int | None = 64, scale: int = 4, seed: int = 0, length
                  **kwargs) -> tuple[DegradedIRDataset, DegradedIRDataset]:
     "(train, test) `DegradedIRDataset`s over the TNO split by scene; the test set uses whole frames and no flips."
     train_paths, test_paths = tno_split()
-    train = DegradedIRDataset(train_paths, hr_size=hr_size, scale=scale, seed=seed, length=length, trim=TNO_TRIM, **kwargs)
-    test = DegradedIRDataset(test_paths, hr_size=None, scale=scale, seed=seed + 1, augment=False, trim=TNO_TRIM, **kwargs)
+    train = DegradedIRDataset(train_paths, hr_size=hr_size, scale=scale, seed=seed, length=length, trim=TNO_TRIM,
+                              **kwargs)
+    test = DegradedIRDataset(test_paths, hr_size=None, scale=scale, seed=seed + 1, augment=False, trim=TNO_TRIM,
+                             **kwargs)
     return train, test
 
 # %% ../nbs/01_data.ipynb #c92c634a
-HIT_UAV_TEST_FROM, HIT_UAV_TRAIN_BELOW = 9000, 8800    # frame-id ranges of the HIT-UAV split (a gap keeps neighbours apart)
+# frame-id ranges of the HIT-UAV split (a gap keeps neighbours apart)
+HIT_UAV_TEST_FROM, HIT_UAV_TRAIN_BELOW = 9000, 8800
 
 def hit_uav_root(required: bool = False) -> Path | None:
     "The HIT-UAV folder in the shared data, or None (raises if `required`)."
@@ -749,7 +778,8 @@ def hit_uav_split(root=None) -> tuple[list[Path], list[Path]]:
     root = Path(root) if root else hit_uav_root(required=True)
     frame_id = lambda p: int(p.stem.split('_')[-1])
     paths = list_images(root)
-    return [p for p in paths if frame_id(p) < HIT_UAV_TRAIN_BELOW], [p for p in paths if frame_id(p) >= HIT_UAV_TEST_FROM]
+    return ([p for p in paths if frame_id(p) < HIT_UAV_TRAIN_BELOW],
+            [p for p in paths if frame_id(p) >= HIT_UAV_TEST_FROM])
 
 # %% ../nbs/01_data.ipynb #d1384bc3
 class ThermalCropDataset(Dataset):
@@ -782,7 +812,8 @@ def find_paired_root(root) -> Path:
     root = Path(root)
     for cand in [root, *sorted(root.glob('*')), *sorted(root.glob('*/*'))]:
         if (cand/'HR').is_dir() and (cand/'LR').is_dir(): return cand
-    raise FileNotFoundError(f"no HR/ and LR/ folders found under {root} (FLIR-IISR layout: ROOT/HR/*.png, ROOT/LR/*.png)")
+    raise FileNotFoundError(f"no HR/ and LR/ folders found under {root} "
+                            "(FLIR-IISR layout: ROOT/HR/*.png, ROOT/LR/*.png)")
 
 def _read_labels(root: Path) -> dict:
     "Optional per-stem labels from labels.json ({stem: {kind, categories}}) or labels.csv (stem,kind,categories)."
@@ -800,8 +831,8 @@ FLIR_IISR_SPLIT = (1192, 265)
 
 class PairedIRDataset(Dataset):
     "Real LR/HR pairs in the FLIR-IISR layout (HR/ and LR/ matched by stem), with a deterministic train/test split."
-    def __init__(self, root, split: str = 'train', hr_size: int | None = 512, scale: int = 4, augment: bool | None = None,
-                 seed: int = 0, normalize='auto'):
+    def __init__(self, root, split: str = 'train', hr_size: int | None = 512, scale: int = 4,
+                 augment: bool | None = None, seed: int = 0, normalize='auto'):
         self.root = find_paired_root(root)
         hr = {p.stem: p for p in list_images(self.root/'HR')}
         lr = {p.stem: p for p in list_images(self.root/'LR')}
@@ -809,7 +840,8 @@ class PairedIRDataset(Dataset):
         if not stems: raise ValueError(f"no LR/HR pairs with matching file names in {self.root}")
         self.unmatched = sorted(set(hr) ^ set(lr))
         perm = np.random.default_rng(seed).permutation(len(stems))
-        n_test = FLIR_IISR_SPLIT[1] if len(stems) == sum(FLIR_IISR_SPLIT) else int(round(len(stems) * FLIR_IISR_SPLIT[1] / sum(FLIR_IISR_SPLIT)))
+        n_test = (FLIR_IISR_SPLIT[1] if len(stems) == sum(FLIR_IISR_SPLIT)
+                  else int(round(len(stems) * FLIR_IISR_SPLIT[1] / sum(FLIR_IISR_SPLIT))))
         test_idx = set(perm[:n_test].tolist())
         sel = {'train': [s for i, s in enumerate(stems) if i not in test_idx],
                'test': [s for i, s in enumerate(stems) if i in test_idx], 'all': stems}
@@ -817,7 +849,8 @@ class PairedIRDataset(Dataset):
         self.stems, self.split = sel[split], split
         self.hr_paths, self.lr_paths = [hr[s] for s in self.stems], [lr[s] for s in self.stems]
         self.labels = _read_labels(self.root)
-        if hr_size is not None and hr_size % scale: raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
+        if hr_size is not None and hr_size % scale:
+            raise ValueError(f"hr_size {hr_size} must be divisible by scale {scale}")
         self.hr_size, self.scale, self.seed, self.normalize = hr_size, scale, seed, normalize
         self.augment = (split == 'train') if augment is None else augment
         self.lr_layout = None
@@ -830,7 +863,8 @@ class PairedIRDataset(Dataset):
         lr, _ = load_thermal(self.lr_paths[i], self.normalize)
         H, W = (hr.shape[-2] // self.scale) * self.scale, (hr.shape[-1] // self.scale) * self.scale
         hr = hr[..., :H, :W]
-        if lr.shape[-2:] == (H // self.scale, W // self.scale) or lr.shape[-2:] == (hr.shape[-2] // self.scale, hr.shape[-1] // self.scale):
+        if (lr.shape[-2:] == (H // self.scale, W // self.scale)
+                or lr.shape[-2:] == (hr.shape[-2] // self.scale, hr.shape[-1] // self.scale)):
             self.lr_layout = 'downscaled'
         elif abs(lr.shape[-2] - H) <= self.scale and abs(lr.shape[-1] - W) <= self.scale:
             self.lr_layout = 'hr_size'
@@ -862,8 +896,9 @@ class DatasetUnavailableError(RuntimeError):
     "A dataset could not be downloaded; the message says how to get it by hand."
 
 def _manual_instructions(dest, repo_id) -> str:
-    return (f"Download it on a machine with internet access, e.g. `huggingface-cli download {repo_id} --repo-type dataset "
-            f"--local-dir {dest}` (or from the dataset page https://huggingface.co/datasets/{repo_id}), and copy it to "
+    return (f"Download it on a machine with internet access, e.g. `huggingface-cli download {repo_id} "
+            f"--repo-type dataset --local-dir {dest}` (or from the dataset page "
+            f"https://huggingface.co/datasets/{repo_id}), and copy it to "
             f"{dest} so that it holds HR/ and LR/ folders; then use PairedIRDataset('{dest}').")
 
 def download_flir_iisr(dest, repo_id: str = FLIR_IISR_REPO, revision: str | None = None, timeout: float = 5.0) -> Path:
@@ -875,7 +910,8 @@ def download_flir_iisr(dest, repo_id: str = FLIR_IISR_REPO, revision: str | None
     except ImportError: raise DatasetUnavailableError("huggingface_hub is not installed (pip install huggingface_hub). "
                                                       + _manual_instructions(dest, repo_id)) from None
     if os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes'):
-        raise DatasetUnavailableError(f"HF_HUB_OFFLINE is set, so {repo_id} cannot be downloaded. " + _manual_instructions(dest, repo_id))
+        raise DatasetUnavailableError(f"HF_HUB_OFFLINE is set, so {repo_id} cannot be downloaded. "
+                                      + _manual_instructions(dest, repo_id))
     host = os.environ.get('HF_ENDPOINT', 'https://huggingface.co').split('://')[-1].split('/')[0]
     try: socket.create_connection((host, 443), timeout=timeout).close()
     except OSError as e:
