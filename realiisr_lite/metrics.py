@@ -56,11 +56,12 @@ def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
 
 def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5,
          clamp_cs: bool = False) -> torch.Tensor:
-    "Per-image SSIM (B,) of [0, 1] images, BasicSR conventions: 8-bit levels, border crop, 11×11 Gaussian σ=1.5, valid."
+    "Per-image SSIM (B,) of [0, 1] images as in BasicSR: 8-bit levels, border crop, 11×11 Gaussian σ=1.5, valid."
     sr, hr = _check_pair(sr, hr)
     x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
     x, y = _crop(x, crop_border), _crop(y, crop_border)
-    if min(x.shape[-2:]) < window_size: raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
+    if min(x.shape[-2:]) < window_size:
+        raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
     w = gaussian_window(window_size, sigma)[None, None].to(x.device)          # on the images' device (GPU training)
     f = lambda t: F.conv2d(t, w)
     C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
@@ -73,23 +74,25 @@ def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int =
 
 # %% ../nbs/02_metrics.ipynb #13b612f0
 def ssim_terms(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5) -> dict:
-    "SSIM's luminance, contrast and structure maps (B,1,h,w; their product is `ssim`'s map) and both local means in 8-bit levels."
+    "SSIM's luminance, contrast, structure maps (B,1,h,w; product: `ssim`'s map) and both local means in 8-bit levels."
     sr, hr = _check_pair(sr, hr)
     x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
     x, y = _crop(x, crop_border), _crop(y, crop_border)
-    if min(x.shape[-2:]) < window_size: raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
+    if min(x.shape[-2:]) < window_size:
+        raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
     w = gaussian_window(window_size, sigma)[None, None].to(x.device)
     f = lambda t: F.conv2d(t, w)
     C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
     mu_x, mu_y = f(x), f(y)
     sd_x, sd_y = (f(x*x) - mu_x**2).clamp(min=0).sqrt(), (f(y*y) - mu_y**2).clamp(min=0).sqrt()
     s_xy = f(x*y) - mu_x*mu_y
-    return dict(luminance=(2*mu_x*mu_y + C1) / (mu_x**2 + mu_y**2 + C1), contrast=(2*sd_x*sd_y + C2) / (sd_x**2 + sd_y**2 + C2),
+    return dict(luminance=(2*mu_x*mu_y + C1) / (mu_x**2 + mu_y**2 + C1),
+                contrast=(2*sd_x*sd_y + C2) / (sd_x**2 + sd_y**2 + C2),
                 structure=(s_xy + C2/2) / (sd_x*sd_y + C2/2), mu_sr=mu_x, mu_hr=mu_y)
 
 # %% ../nbs/02_metrics.ipynb #742da93c
 def bicubic_upscale(lr, scale: int = 4) -> torch.Tensor:
-    "The bicubic baseline: ×`scale` upsampling of a (B, 1, h, w) image (PyTorch bicubic, a = −0.75), clipped to [0, 1]."
+    "The bicubic baseline: ×`scale` upsampling of a (B,1,h,w) image (PyTorch bicubic, a = −0.75), clipped to [0, 1]."
     return F.interpolate(as_batch(lr), scale_factor=scale, mode='bicubic', align_corners=False).clamp(0, 1)
 
 # %% ../nbs/02_metrics.ipynb #125aed92
@@ -118,7 +121,7 @@ def _cache_dirs() -> dict:
                 realiisr=Path(os.environ.get('REALIISR_CACHE', Path.home()/'.cache'/'realiisr_lite'))/'weights')
 
 def weights_dirs() -> list[Path]:
-    "Folders searched for pretrained weights, in order: `$REALIISR_WEIGHTS`, then `../shared/weights` beside the repository."
+    "Folders searched for pretrained weights, in order: `$REALIISR_WEIGHTS`, then `../shared/weights` beside the repo."
     env = os.environ.get('REALIISR_WEIGHTS')
     cands = [Path(env)] if env else []
     sd = shared_data_dir()
@@ -141,12 +144,13 @@ def find_weights(name: str, path=None) -> Path:
                           f"or the official {official} in {home_relative(_cache_dirs()[cache])}")
 
 def load_weights(name: str, path=None) -> dict:
-    "The tensors of pretrained weights `name`: safetensors, or an official .pth read with `weights_only=True` (no code unpickled)."
+    "The tensors of pretrained weights `name`: safetensors, or an official .pth loaded with `weights_only=True`."
     p = find_weights(name, path)
     if p.suffix == '.safetensors': return load_tensors(p)[0]
     try: sd = torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"{p}: not a readable weights file ({type(e).__name__}: {e})") from None
-    for k in ('params_ema', 'params', 'state_dict'):             # BasicSR / Real-ESRGAN release files wrap the state dict
+    # BasicSR / Real-ESRGAN release files wrap the state dict
+    for k in ('params_ema', 'params', 'state_dict'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
     return dict(sd)
 
@@ -157,8 +161,10 @@ VGG16_TAPS = (3, 8, 15, 22, 29)      # relu1_2, relu2_2, relu3_3, relu4_3, relu5
 def alexnet_features() -> nn.Sequential:
     "The convolutional part of AlexNet, layer indices as in torchvision (weights not loaded)."
     c = lambda i, o, k, s=1, p=1: nn.Conv2d(i, o, k, s, p)
-    return nn.Sequential(c(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2), c(64, 192, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
-                         c(192, 384, 3), nn.ReLU(), c(384, 256, 3), nn.ReLU(), c(256, 256, 3), nn.ReLU(), nn.MaxPool2d(3, 2))
+    return nn.Sequential(c(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         c(64, 192, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+                         c(192, 384, 3), nn.ReLU(), c(384, 256, 3), nn.ReLU(),
+                         c(256, 256, 3), nn.ReLU(), nn.MaxPool2d(3, 2))
 
 def vgg16_features() -> nn.Sequential:
     "The convolutional part of VGG16, layer indices as in torchvision (weights not loaded)."
@@ -185,42 +191,48 @@ def tapped(features: nn.Sequential, x, taps) -> list[torch.Tensor]:
     return out
 
 def to_rgb(img) -> torch.Tensor:
-    "A single-channel image (B, 1, H, W) repeated into three channels (the grey picture an RGB network sees); RGB unchanged."
+    "A single-channel image (B, 1, H, W) repeated into 3 channels (the grey picture an RGB net sees); RGB unchanged."
     x = img if torch.is_tensor(img) and img.ndim == 4 and img.shape[1] == 3 else as_batch(img)
     return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 # %% ../nbs/02_metrics.ipynb #01fcfcff
 class LPIPS(nn.Module):
-    "LPIPS (Zhang et al. 2018): unit-normalised ImageNet features, squared differences weighted per channel, spatial mean, summed over layers."
+    "LPIPS (Zhang 2018): channel-weighted squared differences of unit-normalised ImageNet features, summed over layers."
     def __init__(self, net: str = 'alex', backbone_path=None, lin_path=None):
         super().__init__()
         self.net, self.taps = net, ALEXNET_TAPS if net == 'alex' else VGG16_TAPS
         self.features = frozen_backbone(net, backbone_path)
         lin = load_weights(f'lpips_{net}', lin_path)            # lin{i}.weight, or the official lin{i}.model.1.weight
-        for i in range(5): self.register_buffer(f'w{i}', lin.get(f'lin{i}.weight', lin.get(f'lin{i}.model.1.weight')).reshape(1, -1, 1, 1).float())
+        for i in range(5):
+            self.register_buffer(f'w{i}', lin.get(f'lin{i}.weight', lin.get(f'lin{i}.model.1.weight'))
+                                 .reshape(1, -1, 1, 1).float())
         self.register_buffer('shift', torch.tensor([-.030, -.088, -.188]).view(1, 3, 1, 1))
         self.register_buffer('scale', torch.tensor([.458, .448, .450]).view(1, 3, 1, 1))
 
     def layer_distances(self, sr, hr) -> list[torch.Tensor]:
-        "Each layer's channel-weighted, spatially averaged squared distance of unit-normalised features: five (B,) tensors."
-        x, y = [((2 * to_rgb(t) - 1) - self.shift) / self.scale for t in (sr, hr)]       # [0, 1] -> [-1, 1] -> LPIPS scaling
+        "Each layer's channel-weighted, spatially averaged squared distance of unit-normalised features: 5 (B,) values."
+        # [0, 1] -> [-1, 1] -> LPIPS scaling
+        x, y = [((2 * to_rgb(t) - 1) - self.shift) / self.scale for t in (sr, hr)]
         unit = lambda f_BChw: f_BChw / (f_BChw.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
         fx, fy = tapped(self.features, x, self.taps), tapped(self.features, y, self.taps)
-        return [((unit(a) - unit(b)).pow(2) * getattr(self, f'w{i}')).sum(1).mean((1, 2)) for i, (a, b) in enumerate(zip(fx, fy))]
+        return [((unit(a) - unit(b)).pow(2) * getattr(self, f'w{i}')).sum(1).mean((1, 2))
+                for i, (a, b) in enumerate(zip(fx, fy))]
 
     def forward(self, sr, hr) -> torch.Tensor:
         "LPIPS distance (B,) of two [0, 1] images (lower is better), differentiable with respect to the images."
         return torch.stack(self.layer_distances(sr, hr)).sum(0)
 
 # %% ../nbs/02_metrics.ipynb #482a2dfb
-CALIBRATION = dict(lpips=(0.7237, 0.2572, 0.0508, 0.0520, 0.4253), dists=(0.4742, 0.1424, 0.0683, 0.0287, 0.3123))  # I03 I04 I06 I08 I19
+# I03 I04 I06 I08 I19
+CALIBRATION = dict(lpips=(0.7237, 0.2572, 0.0508, 0.0520, 0.4253), dists=(0.4742, 0.1424, 0.0683, 0.0287, 0.3123))
 
 def calibration_pairs() -> dict:
-    "pyiqa's five calibration pairs {name: (distorted, reference)} as (1, 3, H, W) RGB tensors in [0, 1] (installed with pyiqa)."
+    "pyiqa's five calibration pairs {name: (distorted, reference)}, (1, 3, H, W) RGB in [0, 1] (installed with pyiqa)."
     import pyiqa
     root = Path(pyiqa.__file__).parent.parent/'ResultsCalibra'
     rgb = lambda p: torch.from_numpy(np.array(Image.open(p).convert('RGB'))).permute(2, 0, 1)[None].float() / 255
-    return {n: (rgb(root/'dist_dir'/f'{n}.bmp'), rgb(root/'ref_dir'/f'{n}.bmp')) for n in ('I03', 'I04', 'I06', 'I08', 'I19')}
+    return {n: (rgb(root/'dist_dir'/f'{n}.bmp'), rgb(root/'ref_dir'/f'{n}.bmp'))
+            for n in ('I03', 'I04', 'I06', 'I08', 'I19')}
 
 # %% ../nbs/02_metrics.ipynb #caf27299
 class L2Pool(nn.Module):
@@ -231,23 +243,26 @@ class L2Pool(nn.Module):
         g = a[:, None] * a[None]
         self.register_buffer('filter', (g / g.sum()).float()[None, None].repeat(channels, 1, 1, 1))
 
-    def forward(self, x_BChw): return (F.conv2d(x_BChw ** 2, self.filter, stride=2, padding=1, groups=x_BChw.shape[1]) + 1e-12).sqrt()
+    def forward(self, x_BChw):
+        return (F.conv2d(x_BChw ** 2, self.filter, stride=2, padding=1, groups=x_BChw.shape[1]) + 1e-12).sqrt()
 
 class DISTS(nn.Module):
-    "DISTS (Ding et al. 2020): texture (global means) and structure (global correlations) similarity of the image and its VGG16 features, weighted by learned α, β."
+    "DISTS (Ding et al. 2020): texture/structure similarity of image and VGG16 features, weighted by learned α, β."
     def __init__(self, backbone_path=None, weights_path=None):
         super().__init__()
         vgg = frozen_backbone('vgg', backbone_path)
         for i in (4, 9, 16, 23): vgg[i] = L2Pool(vgg[i - 2].out_channels)        # max-pooling -> L2 pooling
         self.features = vgg.requires_grad_(False)
         ab = load_weights('dists', weights_path)
-        self.register_buffer('alpha', ab['alpha'].float().reshape(1, -1)); self.register_buffer('beta', ab['beta'].float().reshape(1, -1))
+        self.register_buffer('alpha', ab['alpha'].float().reshape(1, -1))
+        self.register_buffer('beta', ab['beta'].float().reshape(1, -1))
         self.register_buffer('mean', torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
 
     def _stages(self, img) -> list[torch.Tensor]:
         x = to_rgb(img)
-        return [x] + tapped(self.features, (x - self.mean) / self.std, VGG16_TAPS)   # the image itself, then 5 VGG stages
+        # the image itself, then 5 VGG stages
+        return [x] + tapped(self.features, (x - self.mean) / self.std, VGG16_TAPS)
 
     def forward(self, sr, hr) -> torch.Tensor:
         "DISTS distance (B,) of two [0, 1] images (lower is better), differentiable with respect to the images."
@@ -275,7 +290,8 @@ class NotAvailable(str):
 def iqa_weights_missing(name: str) -> list[str]:
     "The weight files metric `name` needs that are not on disk (empty when all are present)."
     if name in PERCEPTUAL_METRICS:
-        need = ['alexnet' if name == 'lpips' else 'vgg16'] + [{'lpips': 'lpips_alex', 'lpips-vgg': 'lpips_vgg', 'dists': 'dists'}[name]]
+        need = (['alexnet' if name == 'lpips' else 'vgg16']
+                + [{'lpips': 'lpips_alex', 'lpips-vgg': 'lpips_vgg', 'dists': 'dists'}[name]])
         out = []
         for n in need:
             try: find_weights(n)
@@ -287,7 +303,7 @@ def iqa_weights_missing(name: str) -> list[str]:
 _IQA_CACHE = {}
 
 def iqa_metric(name: str, device='cpu'):
-    "A metric callable (sr, hr) -> (B,) scores on 8-bit-rounded images (LPIPS, DISTS ours; MUSIQ, MANIQA pyiqa's), or NotAvailable with the reason."
+    "A metric (sr, hr) -> (B,) on 8-bit-rounded images (LPIPS, DISTS ours; MUSIQ, MANIQA pyiqa's), or NotAvailable."
     if name not in PERCEPTUAL_METRICS and name not in IQA_WEIGHTS:
         raise ValueError(f"unknown metric {name!r}; known: {sorted(PERCEPTUAL_METRICS) + sorted(IQA_WEIGHTS)}")
     key = (name, str(device))
@@ -297,7 +313,9 @@ def iqa_metric(name: str, device='cpu'):
             except WeightsNotFound as e: return NotAvailable(f'not available: {e}')
         else:
             missing = iqa_weights_missing(name)
-            if missing: return NotAvailable(f"not available: weights not found in {', '.join(sorted({home_relative(Path(m).parent) for m in missing}))}")
+            if missing:
+                return NotAvailable("not available: weights not found in "
+                                    f"{', '.join(sorted({home_relative(Path(m).parent) for m in missing}))}")
             os.environ.setdefault('HF_HUB_OFFLINE', '1')
             try:
                 import pyiqa
@@ -311,8 +329,9 @@ def iqa_metric(name: str, device='cpu'):
 
 # %% ../nbs/02_metrics.ipynb #93e4ac94
 class SRVGGNetCompact(nn.Module):
-    "Real-ESRGAN's compact SR network: conv + PReLU, n_conv × (conv + PReLU), conv to scale²·out channels, pixel shuffle, + nearest-upsampled input."
-    def __init__(self, in_channels: int = 3, out_channels: int = 3, features: int = 64, n_conv: int = 32, scale: int = 4):
+    "Real-ESRGAN's compact SR net: conv+PReLU, n_conv × (conv+PReLU), conv, pixel shuffle, + nearest-upsampled input."
+    def __init__(self, in_channels: int = 3, out_channels: int = 3, features: int = 64, n_conv: int = 32,
+                 scale: int = 4):
         super().__init__()
         self.scale = scale
         layers = [nn.Conv2d(in_channels, features, 3, padding=1), nn.PReLU(features)]
@@ -324,7 +343,7 @@ class SRVGGNetCompact(nn.Module):
         return self.upsampler(self.body(x_BChw)) + F.interpolate(x_BChw, scale_factor=self.scale, mode='nearest')
 
 class RealESRGANPeer(nn.Module):
-    "The Real-ESRGAN `realesr-general-x4v3` baseline for single-channel images: grey in as RGB, the mean of the three channels out."
+    "The Real-ESRGAN `realesr-general-x4v3` baseline for single-channel images: grey in as RGB, the channel mean out."
     def __init__(self, path=None):
         super().__init__()
         self.net = SRVGGNetCompact()
@@ -340,7 +359,7 @@ class RealESRGANPeer(nn.Module):
 
 # %% ../nbs/02_metrics.ipynb #f73bb241
 def grey_compact_weights(state: dict) -> dict:
-    "An RGB SRVGGNetCompact state dict folded for one channel: first-layer kernels summed over R, G, B; last layer averaged over the colour groups."
+    "An RGB SRVGGNetCompact state dict folded for one channel: first kernels summed over R, G, B; last layer averaged."
     sd, last = dict(state), max(int(k.split('.')[1]) for k in state if k.startswith('body.'))
     sd['body.0.weight'] = sd['body.0.weight'].sum(1, keepdim=True)
     w, b = sd[f'body.{last}.weight'], sd[f'body.{last}.bias']
@@ -349,7 +368,7 @@ def grey_compact_weights(state: dict) -> dict:
     return sd
 
 def realesrgan_grey(path=None) -> SRVGGNetCompact:
-    "Real-ESRGAN `realesr-general-x4v3` as a 1-channel SRVGGNetCompact (exactly the peer's output on grey images), trainable."
+    "Real-ESRGAN `realesr-general-x4v3` as a 1-channel SRVGGNetCompact (the peer's output on grey images), trainable."
     net = SRVGGNetCompact(1, 1)
     net.load_state_dict(grey_compact_weights(load_weights('realesrgan', path)))
     return net
@@ -418,7 +437,7 @@ class MetricTable:
 
 def evaluate_pairs(sr_fn, dataset, crop_border: int = 4, extra_metrics=('lpips', 'dists', 'musiq', 'maniqa'),
                    max_items: int | None = None, name: str = '') -> MetricTable:
-    "Run `sr_fn(lr_B1hw) -> sr_B1HW` over a dataset of {'lr','hr','kind'} items; per-image PSNR/SSIM (+ learned metrics)."
+    "Run `sr_fn(lr_B1hw) -> sr_B1HW` over a dataset of {'lr','hr','kind'} items: per-image PSNR/SSIM (+ learned ones)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
     rows = []
     n = len(dataset) if max_items is None else min(max_items, len(dataset))
