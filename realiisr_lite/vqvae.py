@@ -31,11 +31,12 @@ class Phi(nn.Conv2d):
     def forward(self, h_BChw): return h_BChw * (1 - self.beta) + super().forward(h_BChw) * self.beta
 
 class PhiPartiallyShared(nn.Module):
-    "K refinement convolutions shared across scales; `phi_for(k, n_scales)` picks the one whose tick is nearest k/(n−1)."
+    "K refinement convolutions shared across scales; `phi_for(k, n_scales)` picks the one with tick nearest k/(n−1)."
     def __init__(self, channels: int, k: int = 4, beta: float = 0.5):
         super().__init__()
         self.phis = nn.ModuleList([Phi(channels, beta) for _ in range(k)])
-        margin = 1 / (3 * k) if k == 4 else 1 / (2 * k)    # VAR: K = 4 is a special case; other K: centres of K equal bins
+        # VAR: K = 4 is a special case; other K: centres of K equal bins
+        margin = 1 / (3 * k) if k == 4 else 1 / (2 * k)
         self.ticks = np.linspace(margin, 1 - margin, k)    # float64, as VAR: ties break the same way
 
     def index_for(self, si: int, n_scales: int) -> int:
@@ -90,7 +91,8 @@ class MultiScaleQuantizer(nn.Module):
     def forward(self, f_BChw: torch.Tensor):
         "Quantise f: returns (f_hat with straight-through gradients, per-scale indices, loss, stats)."
         B, C, H, W = f_BChw.shape
-        if (H, W) != (self.patch_nums[-1],) * 2: raise ValueError(f"latent grid {H}x{W} != last patch_num {self.patch_nums[-1]}")
+        if (H, W) != (self.patch_nums[-1],) * 2:
+            raise ValueError(f"latent grid {H}x{W} != last patch_num {self.patch_nums[-1]}")
         f_nograd = f_BChw.detach().float()
         f_rest, f_hat = f_nograd.clone(), torch.zeros_like(f_nograd)
         idx_list, rests, hits = [], [], torch.zeros(self.V, device=f_BChw.device)
@@ -111,8 +113,9 @@ class MultiScaleQuantizer(nn.Module):
         loss = self.commit_beta * F.mse_loss(f_BChw.float(), f_hat.detach()) + F.mse_loss(f_hat, f_nograd)
         if self.training: self._ema_update(hits, sums, torch.cat(rests))
         probs = hits / hits.sum().clamp(min=1) if self.training else None
-        stats = {} if probs is None else dict(usage=float((hits > 0).float().mean()),
-                                              perplexity=float(torch.exp(-(probs * probs.clamp(min=1e-12).log()).sum())))
+        stats = {} if probs is None else dict(
+            usage=float((hits > 0).float().mean()),
+            perplexity=float(torch.exp(-(probs * probs.clamp(min=1e-12).log()).sum())))
         f_hat_st = (f_hat.detach() - f_nograd).to(f_BChw.dtype) + f_BChw   # straight-through
         return f_hat_st, idx_list, loss, stats
 
@@ -137,8 +140,10 @@ class ResBlock(nn.Module):
     def __init__(self, ch_in: int, ch_out: int | None = None):
         super().__init__()
         ch_out = ch_out or ch_in
-        self.body = nn.Sequential(nn.GroupNorm(min(8, ch_in), ch_in), nn.SiLU(), nn.Conv2d(ch_in, ch_out, 3, padding=1),
-                                  nn.GroupNorm(min(8, ch_out), ch_out), nn.SiLU(), nn.Conv2d(ch_out, ch_out, 3, padding=1))
+        self.body = nn.Sequential(nn.GroupNorm(min(8, ch_in), ch_in), nn.SiLU(),
+                                  nn.Conv2d(ch_in, ch_out, 3, padding=1),
+                                  nn.GroupNorm(min(8, ch_out), ch_out), nn.SiLU(),
+                                  nn.Conv2d(ch_out, ch_out, 3, padding=1))
         self.skip = nn.Identity() if ch_in == ch_out else nn.Conv2d(ch_in, ch_out, 1)
 
     def forward(self, x): return self.skip(x) + self.body(x)
@@ -154,13 +159,14 @@ class Encoder(nn.Module):
         layers = [nn.Conv2d(1, ch[0], 3, padding=1)]
         for i in range(levels):
             layers += [ResBlock(ch[i]) for _ in range(blocks)] + [nn.Conv2d(ch[i], ch[i+1], 3, stride=2, padding=1)]
-        layers += [ResBlock(ch[-1]) for _ in range(blocks)] + [nn.GroupNorm(8, ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], out_dim, 1)]
+        layers += ([ResBlock(ch[-1]) for _ in range(blocks)]
+                   + [nn.GroupNorm(8, ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], out_dim, 1)])
         self.net = nn.Sequential(*layers)
 
     def forward(self, x): return self.net(x)
 
 class Decoder(nn.Module):
-    "Conv decoder: (B, in_dim, h, w) -> (B, 1, h·upsample, w·upsample); `fuse(level, x)` may edit each level's features."
+    "Conv decoder: (B, in_dim, h, w) -> (B, 1, h·upsample, w·upsample); `fuse(level, x)` may edit each level."
     def __init__(self, in_dim: int, upsample: int = 4, base: int = 32, blocks: int = 1):
         super().__init__()
         levels = int(math.log2(upsample)); ch = _channels(base, levels)[::-1]
@@ -188,7 +194,8 @@ class GuideEncoder(nn.Module):
     def __init__(self, in_channels: int, channels: list[int]):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(in_channels, channels[0], 3, padding=1), nn.SiLU())
-        self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(channels[i], channels[i + 1], 3, stride=2, padding=1), nn.SiLU(),
+        self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(channels[i], channels[i + 1], 3, stride=2, padding=1),
+                                                 nn.SiLU(),
                                                  nn.Conv2d(channels[i + 1], channels[i + 1], 3, padding=1), nn.SiLU())
                                    for i in range(len(channels) - 1)])
 
@@ -198,7 +205,7 @@ class GuideEncoder(nn.Module):
         return feats
 
 class FidelityFusion(nn.Module):
-    "CodeFormer's controllable feature transformation: F + w·(F ⊙ α + β), (α, β) = convs(cat(F, G)); zero-initialised."
+    "CodeFormer's controllable feature transform F + w·(F ⊙ α + β), (α, β) = convs(cat(F, G)), zero-initialised."
     def __init__(self, channels: int, guide_channels: int):
         super().__init__()
         self.net = nn.Sequential(nn.Conv2d(channels + guide_channels, channels, 3, padding=1), nn.SiLU(),
@@ -216,7 +223,8 @@ class FidelityPath(nn.Module):
         n = len(decoder.level_channels)                         # levels coarse (1/2^(n-1)) to fine (1/1)
         g_ch = [min(base * 2**k, 4 * base) for k in range(n)]   # guide channels fine to coarse
         self.guide = GuideEncoder(guide_channels, g_ch)
-        self.fuse = nn.ModuleList([FidelityFusion(c, g_ch[n - 1 - k]) for k, c in enumerate(decoder.level_channels[:-1])])
+        self.fuse = nn.ModuleList([FidelityFusion(c, g_ch[n - 1 - k])
+                                   for k, c in enumerate(decoder.level_channels[:-1])])
 
     def decode(self, decoder: Decoder, f_hat_BChw: torch.Tensor, guide_BGHW: torch.Tensor, w: float) -> torch.Tensor:
         "The decoder's output with the guide fused in at weight w."
@@ -227,7 +235,7 @@ class FidelityPath(nn.Module):
 
 # %% ../nbs/03_vqvae.ipynb #74cb9211
 class TokenConditionedSR(nn.Module):
-    "The lite tokenizer's decoder: a compact SR network on the LR frame whose features receive the token latent f̂ (zero-initialised convs)."
+    "The lite tokenizer's decoder: a compact SR net on the LR frame, its features fed the token latent f̂ (zero-init)."
     def __init__(self, latent_dim: int, scale: int = 4, features: int = 64, n_conv: int = 32, inject=(0, 8, 16, 24)):
         super().__init__()
         from realiisr_lite.metrics import SRVGGNetCompact
@@ -236,12 +244,14 @@ class TokenConditionedSR(nn.Module):
         for c in self.inject.values(): nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)
 
     def forward(self, f_hat_BChw, lr_B1hw):
-        "SR image (B, 1, s·h, s·w), not clipped, from the token latent (any grid; resampled to the LR grid) and the LR frame."
-        z_BChw = F.interpolate(f_hat_BChw.to(lr_B1hw.dtype), size=lr_B1hw.shape[-2:], mode='bilinear', align_corners=False)
+        "SR image (B, 1, sh, sw), not clipped, from the token latent (any grid: resampled to LR's) and the LR frame."
+        z_BChw = F.interpolate(f_hat_BChw.to(lr_B1hw.dtype), size=lr_B1hw.shape[-2:], mode='bilinear',
+                               align_corners=False)
         h = lr_B1hw
         for i, layer in enumerate(self.net.body):
             h = layer(h)
-            if i % 2 and str(i // 2) in self.inject: h = h + self.inject[str(i // 2)](z_BChw)   # after conv i//2 and its PReLU
+            # after conv i//2 and its PReLU
+            if i % 2 and str(i // 2) in self.inject: h = h + self.inject[str(i // 2)](z_BChw)
         return self.net.upsampler(h) + F.interpolate(lr_B1hw, scale_factor=self.scale, mode='nearest')
 
     @property
@@ -265,7 +275,8 @@ class VQVAEConfig:
     ema_decay: float = 0.99
     fidelity: bool = False           # a fidelity path (guide image → decoder), trained after the tokenizer
     guide_channels: int = 2
-    decoder: str = 'conv'            # 'conv' (VAR's: the image from the tokens) or 'compact' (TokenConditionedSR: tokens + LR frame)
+    # 'conv' (VAR's: the image from the tokens) or 'compact' (TokenConditionedSR: tokens + LR frame)
+    decoder: str = 'conv'
     sr_scale: int = 4                # the 'compact' decoder's upscaling factor from the LR frame
 
     @property
@@ -284,9 +295,12 @@ class MultiScaleVQVAE(nn.Module):
         self.config = cfg
         C = cfg.latent_dim
         self.encoder = Encoder(C - 1 if cfg.lowpass else C, cfg.downsample, cfg.base_channels, cfg.blocks)
-        if cfg.decoder not in ('conv', 'compact'): raise ValueError(f"decoder must be 'conv' or 'compact', got {cfg.decoder!r}")
-        if cfg.decoder == 'compact' and (cfg.lowpass or cfg.fidelity): raise ValueError("the 'compact' decoder reads the LR frame: no lowpass, no fidelity path")
-        self.decoder = Decoder(C, cfg.downsample, cfg.base_channels, cfg.blocks) if cfg.decoder == 'conv' else TokenConditionedSR(C, cfg.sr_scale)
+        if cfg.decoder not in ('conv', 'compact'):
+            raise ValueError(f"decoder must be 'conv' or 'compact', got {cfg.decoder!r}")
+        if cfg.decoder == 'compact' and (cfg.lowpass or cfg.fidelity):
+            raise ValueError("the 'compact' decoder reads the LR frame: no lowpass, no fidelity path")
+        self.decoder = (Decoder(C, cfg.downsample, cfg.base_channels, cfg.blocks) if cfg.decoder == 'conv'
+                        else TokenConditionedSR(C, cfg.sr_scale))
         self.quantizer = MultiScaleQuantizer(cfg.codebook_size, C, cfg.patch_nums, cfg.commit_beta, cfg.phi_beta,
                                              cfg.phi_k, cfg.ema_decay)
         self.fidelity = FidelityPath(self.decoder, cfg.guide_channels) if cfg.fidelity else None
@@ -301,7 +315,8 @@ class MultiScaleVQVAE(nn.Module):
         "Continuous latent map f (B, C, h, w) of an image (B, 1, H, W) in [0, 1]."
         x = as_batch(img_B1HW)
         S = self.config.image_size
-        if x.shape[-2:] != (S, S): raise ValueError(f"image must be {S}x{S} (use core.tiled_apply for other sizes), got {tuple(x.shape[-2:])}")
+        if x.shape[-2:] != (S, S):
+            raise ValueError(f"image must be {S}x{S} (use core.tiled_apply for other sizes), got {tuple(x.shape[-2:])}")
         f = self.encoder(x)
         if self.config.lowpass:
             low = (F.avg_pool2d(x, self.config.downsample) - 0.5) * self.config.lowpass_gain
@@ -309,7 +324,7 @@ class MultiScaleVQVAE(nn.Module):
         return f
 
     def fhat_to_img(self, f_hat_BChw: torch.Tensor, guide=None, w: float = 0.0) -> torch.Tensor:
-        "Decode a (quantised) latent map into an image (B, 1, H, W), not clipped; with a guide image, fidelity weight w (the 'compact' decoder: guide = LR frame)."
+        "Decode a latent map to an unclipped image (B,1,H,W); `guide` at fidelity `w` ('compact' decoder: LR frame)."
         if self.config.decoder == 'compact':
             if guide is None: raise ValueError("the 'compact' decoder needs the LR frame as its guide")
             return self.decoder(f_hat_BChw, guide)
@@ -318,11 +333,12 @@ class MultiScaleVQVAE(nn.Module):
         else: out = self.decoder(f_hat_BChw)
         if self.config.lowpass:
             low = f_hat_BChw[:, :1].float() / self.config.lowpass_gain + 0.5
-            out = out + F.interpolate(low, scale_factor=self.config.downsample, mode='bicubic', align_corners=False).to(out.dtype)
+            out = out + F.interpolate(low, scale_factor=self.config.downsample, mode='bicubic',
+                                      align_corners=False).to(out.dtype)
         return out
 
     def forward(self, img_B1HW, guide=None):
-        "Reconstruct an image: (recon, quantizer loss, per-scale indices, codebook stats); `guide`: the 'compact' decoder's LR frame."
+        "Reconstruct: (recon, quantizer loss, per-scale indices, codebook stats); `guide`: the LR frame ('compact')."
         f_hat, idx_list, qloss, stats = self.quantizer(self.encode(img_B1HW))
         return self.fhat_to_img(f_hat, guide), qloss, idx_list, stats
 
@@ -332,7 +348,7 @@ class MultiScaleVQVAE(nn.Module):
         return self.quantizer(self.encode(img_B1HW).float())[1]
 
     def idx_to_fhat(self, idx_list, codebook=None, per_scale: bool = False):
-        "Indices of the first len(idx_list) scales -> f̂ = Σ_k φ_k(up(Z[q_k])) (B, C, P, P); `per_scale` returns each cumulative f̂."
+        "Indices of the first scales -> f̂ = Σ_k φ_k(up(Z[q_k])) (B, C, P, P); `per_scale`: each cumulative f̂."
         q = self.quantizer
         f_hat, outs = 0., []
         for si, idx_Bl in enumerate(idx_list):
@@ -341,7 +357,7 @@ class MultiScaleVQVAE(nn.Module):
         return outs if per_scale else f_hat
 
     def codes_to_fhat(self, codes_list) -> torch.Tensor:
-        "f̂ from per-scale code *vectors* (each (B, p_k², C)) instead of indices: lets gradients flow into soft codes."
+        "f̂ from per-scale code *vectors* (each (B, p_k², C)), not indices: lets gradients flow into soft codes."
         q, f_hat = self.quantizer, 0.
         for si, c_BlC in enumerate(codes_list):
             pn = self.patch_nums[si]
@@ -349,7 +365,7 @@ class MultiScaleVQVAE(nn.Module):
         return f_hat
 
     def idx_to_var_input(self, idx_list, codebook=None) -> torch.Tensor:
-        "Teacher-forcing inputs x_BLC: for each scale after the first, the cumulative f̂ area-downsampled to that scale, (B, L − p₁², C)."
+        "Teacher-forcing x_BLC (B, L−p₁², C): the cumulative f̂ area-downsampled to each scale after the first."
         q, pn = self.quantizer, self.patch_nums
         f_hat, xs = 0., []
         for si in range(len(pn) - 1):
@@ -359,7 +375,7 @@ class MultiScaleVQVAE(nn.Module):
         return torch.cat(xs, 1)
 
     def next_input(self, si: int, f_hat, idx_Bl: torch.Tensor, codebook=None):
-        "Generation step: add scale `si`'s codes (indices (B, p²), or code vectors (B, p², C)) to f̂; return (f̂, next input or None)."
+        "Generation step: add scale `si`'s codes (indices or code vectors) to f̂; returns (f̂, next input or None)."
         q, pn = self.quantizer, self.patch_nums
         if idx_Bl.is_floating_point(): h = idx_Bl.transpose(1, 2).reshape(idx_Bl.shape[0], -1, pn[si], pn[si])
         else: h = q.embed(idx_Bl, si, codebook)
@@ -379,7 +395,7 @@ def _vq_state(model: MultiScaleVQVAE) -> dict:
     return {k: v for k, v in model.state_dict().items()}
 
 def save_vqvae(model: MultiScaleVQVAE, path, meta: dict | None = None, dtype: torch.dtype | None = None) -> Path:
-    "Save a tokenizer to a .safetensors file (config and `meta` in its metadata), atomically; `dtype` e.g. float16 halves the file."
+    "Save a tokenizer to .safetensors (config and `meta` in its metadata), atomically; `dtype=float16` halves it."
     cfg = asdict(model.config); cfg['patch_nums'] = list(cfg['patch_nums'])
     state = {k: v.to(dtype) if dtype is not None and v.is_floating_point() else v for k, v in _vq_state(model).items()}
     return save_tensors_atomic(state, path, dict(config=cfg, kind='vqvae', **(meta or {})))
@@ -388,14 +404,18 @@ def load_vqvae(path=None, device='cpu') -> MultiScaleVQVAE:
     "Load a tokenizer from a .safetensors file (default: the bundled one); never unpickles."
     path = Path(path) if path is not None else bundled_weights_dir('tiny')/'vqvae.safetensors'
     if not path.exists():
-        raise FileNotFoundError(f"tokenizer weights not found: {path}" + (" (the bundled weights are missing from this "
-                                "installation; train one with train_vqvae or `realiisr-lite train --stage vqvae`)" if 'weights' in str(path) else ''))
+        raise FileNotFoundError(f"tokenizer weights not found: {path}" + (
+            " (the bundled weights are missing from this installation; train one with train_vqvae or "
+            "`realiisr-lite train --stage vqvae`)" if 'weights' in str(path) else ''))
     tensors, meta = load_tensors(path, device)
     if meta.get('kind') != 'vqvae': raise ValueError(f"{path} is not a VQ-VAE checkpoint (kind={meta.get('kind')!r})")
     model = MultiScaleVQVAE(VQVAEConfig(**meta['config']))
-    tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}   # float16 files load as float32
+    # float16 files load as float32
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
     missing, unexpected = model.load_state_dict(tensors, strict=False)
-    if missing or unexpected: raise ValueError(f"{path}: weights do not match the config (missing {missing[:3]}, unexpected {unexpected[:3]})")
+    if missing or unexpected:
+        raise ValueError(f"{path}: weights do not match the config "
+                         f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
     model.meta = meta
     return model.to(device).eval()
 
@@ -411,18 +431,20 @@ def _batches(dataset, batch_size: int, seed: int, start_step: int = 0):
         for k in range(0, n - batch_size + 1, batch_size):
             if step >= start_step:
                 items = [dataset[i] for i in perm[k:k + batch_size]]
-                yield {key: torch.stack([it[key] for it in items]) for key in items[0] if isinstance(items[0][key], torch.Tensor)}
+                yield {key: torch.stack([it[key] for it in items])
+                       for key in items[0] if isinstance(items[0][key], torch.Tensor)}
             step += 1
 
 @torch.no_grad()
 def eval_reconstruction(model: MultiScaleVQVAE, dataset, n: int = 64, batch_size: int = 32, target=None) -> float:
-    "Mean PSNR (dB, 8-bit, 4-px border crop) of the HR crops rebuilt through the tokenizer (of `target(batch)` if given)."
+    "Mean PSNR (dB, 8-bit, 4-px border crop) of HR crops rebuilt through the tokenizer (of `target(batch)` if given)."
     from realiisr_lite.metrics import psnr
     was = model.training; model.eval()
     dev, vals = next(model.parameters()).device, []
     for k in range(0, min(n, len(dataset)), batch_size):
         items = [dataset[i] for i in range(k, min(k + batch_size, n, len(dataset)))]
-        b = {key: torch.stack([it[key] for it in items]).to(dev) for key in items[0] if isinstance(items[0][key], torch.Tensor)}
+        b = {key: torch.stack([it[key] for it in items]).to(dev)
+             for key in items[0] if isinstance(items[0][key], torch.Tensor)}
         x = b['hr'] if target is None else target(b)                 # what the tokenizer codes
         rec = model.fhat_to_img(model.idx_to_fhat(model.img_to_idx(x)))
         vals.append(psnr((b['hr'] - x + rec).clamp(0, 1).cpu(), b['hr'].cpu()))
@@ -434,7 +456,7 @@ def train_vqvae(model: MultiScaleVQVAE | None = None, dataset=None, val_dataset=
                 val_every: int = 250, device=None, amp: bool = False, progress: bool = True,
                 time_limit: float | None = None, out=None, meta: dict | None = None, target=None,
                 batches=None) -> tuple[MultiScaleVQVAE, list[dict]]:
-    "Train the tokenizer on HR crops (synthetic by default), or on `target(batch)` (e.g. HR − prior); returns (model, history)."
+    "Train the tokenizer on HR crops (synthetic by default) or `target(batch)` (e.g. HR − prior): (model, history)."
     from realiisr_lite.core import pick_device
     seed_everything(seed)
     device = torch.device(device) if device else pick_device()
@@ -442,13 +464,15 @@ def train_vqvae(model: MultiScaleVQVAE | None = None, dataset=None, val_dataset=
     S = model.config.image_size
     dataset = dataset or ThermalCropDataset(None, hr_size=S, length=100_000, seed=seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, betas=(0.9, 0.95))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1., (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1., (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, desc='vqvae')
     hist, t0 = [], time.time()
-    batches = iter(batches) if batches is not None else _batches(dataset, batch_size, seed)   # e.g. a DataLoader with workers
+    # `batches`: e.g. a DataLoader with workers
+    batches = iter(batches) if batches is not None else _batches(dataset, batch_size, seed)
     for step in range(steps):
         b = {k: v.to(device) for k, v in next(batches).items()}
         x = b['hr'] if target is None else target(b)
@@ -468,6 +492,6 @@ def train_vqvae(model: MultiScaleVQVAE | None = None, dataset=None, val_dataset=
     if bar is not None: bar.close()
     model.eval()
     if out is not None:
-        save_vqvae(model, out, dict(steps=len(hist), batch_size=batch_size, lr=lr, seed=seed, seconds=round(time.time() - t0),
-                                    final=hist[-1], **(meta or {})))
+        save_vqvae(model, out, dict(steps=len(hist), batch_size=batch_size, lr=lr, seed=seed,
+                                    seconds=round(time.time() - t0), final=hist[-1], **(meta or {})))
     return model, hist
