@@ -22,7 +22,8 @@ __all__ = ['token_levels', 'block_causal_mask', 'ConditionEncoder', 'SelfAttenti
 # %% ../nbs/04_var.ipynb #5f555852
 def token_levels(patch_nums, n_prefix: int) -> torch.Tensor:
     "Level of every position: 0 for the n_prefix condition tokens, k (1-based) for the tokens of scale k."
-    lv = [torch.zeros(n_prefix, dtype=torch.long)] + [torch.full((p * p,), k + 1, dtype=torch.long) for k, p in enumerate(patch_nums)]
+    lv = ([torch.zeros(n_prefix, dtype=torch.long)]
+          + [torch.full((p * p,), k + 1, dtype=torch.long) for k, p in enumerate(patch_nums)])
     return torch.cat(lv)
 
 def block_causal_mask(patch_nums, n_prefix: int) -> torch.Tensor:
@@ -39,8 +40,10 @@ class ConditionEncoder(nn.Module):
         ch = [min(channels * 2**i, 4 * channels) for i in range(n_down + 1)]
         layers = [nn.Conv2d(1, ch[0], 3, padding=1), nn.SiLU()]
         for i in range(n_down):
-            layers += [nn.Conv2d(ch[i], ch[i], 3, padding=1), nn.SiLU(), nn.Conv2d(ch[i], ch[i+1], 3, stride=2, padding=1), nn.SiLU()]
-        layers += [nn.Conv2d(ch[-1], ch[-1], 3, padding=1), nn.SiLU(), nn.AdaptiveAvgPool2d(grid), nn.Conv2d(ch[-1], embed_dim, 1)]
+            layers += [nn.Conv2d(ch[i], ch[i], 3, padding=1), nn.SiLU(),
+                       nn.Conv2d(ch[i], ch[i+1], 3, stride=2, padding=1), nn.SiLU()]
+        layers += [nn.Conv2d(ch[-1], ch[-1], 3, padding=1), nn.SiLU(),
+                   nn.AdaptiveAvgPool2d(grid), nn.Conv2d(ch[-1], embed_dim, 1)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, img_B1SS): return self.net(img_B1SS)
@@ -75,7 +78,8 @@ class AdaLNBlock(nn.Module):
     def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0, attn_l2_norm: bool = True):
         super().__init__()
         self.attn = SelfAttention(dim, num_heads, attn_l2_norm)
-        self.ffn = nn.Sequential(nn.Linear(dim, int(dim * mlp_ratio)), nn.GELU(approximate='tanh'), nn.Linear(int(dim * mlp_ratio), dim))
+        self.ffn = nn.Sequential(nn.Linear(dim, int(dim * mlp_ratio)), nn.GELU(approximate='tanh'),
+                                 nn.Linear(int(dim * mlp_ratio), dim))
         self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         self.ada = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))
 
@@ -174,12 +178,14 @@ class NextScaleTransformer(nn.Module):
         "Embed teacher-forcing inputs occupying sequence positions [start, start + l) of the scale tokens."
         l = x_BlC.shape[1]
         lv = self.scale_levels[start:start + l]
-        t = self.word_embed(x_BlC.to(self.pos_1LD.dtype)) + self.pos_1LD[:, start:start + l] + self.level_embed(lv) + self.segment_embed.weight[2]
+        t = (self.word_embed(x_BlC.to(self.pos_1LD.dtype)) + self.pos_1LD[:, start:start + l] + self.level_embed(lv)
+             + self.segment_embed.weight[2])
         return t if cond_BLD is None else t + cond_BLD[:, start:start + l]
 
     def start_tokens(self, B: int, cond_BLD=None) -> torch.Tensor:
         "The start token (B, 1, D) that predicts scale 1."
-        t = self.start_1_1D.expand(B, -1, -1) + self.pos_1LD[:, :1] + self.level_embed.weight[0] + self.segment_embed.weight[2]
+        t = (self.start_1_1D.expand(B, -1, -1) + self.pos_1LD[:, :1] + self.level_embed.weight[0]
+             + self.segment_embed.weight[2])
         return t if cond_BLD is None else t + cond_BLD[:, :1]
 
     def run_blocks(self, x_BND, cond_BD, mask_NM=None):
@@ -191,14 +197,17 @@ class NextScaleTransformer(nn.Module):
         self.head_codebook = codebook_VC
 
     def logits(self, h_BlD, cond_BD) -> torch.Tensor:
-        "Output head: AdaLN, then a linear map to codebook_size classes, or (head='codebook') scaled negative distances to the codes."
+        "Output head: AdaLN, then linear to codebook_size logits, or (head='codebook') scaled negative code distances."
         s, b = self.head_ada(cond_BD)[:, None].chunk(2, -1)
         x = self.head(self.head_norm(h_BlD) * (1 + s) + b)
         if self.config.head == 'linear': return x
         Z = self.head_codebook
-        if Z is None: raise RuntimeError("head='codebook' needs the tokenizer's codebook: call model.use_codebook(vqvae.codebook)")
+        if Z is None:
+            raise RuntimeError("head='codebook' needs the tokenizer's codebook: "
+                               "call model.use_codebook(vqvae.codebook)")
         Z = Z.to(x.dtype)
-        return self.head_log_scale.exp() * (2 * x @ Z.t() - Z.pow(2).sum(-1)) + self.head_bias   # −‖x − Z_i‖² up to a constant
+        # −‖x − Z_i‖² up to a constant
+        return self.head_log_scale.exp() * (2 * x @ Z.t() - Z.pow(2).sum(-1)) + self.head_bias
 
     def forward(self, lr_B1hw, x_BLC, extra_BTD=None, prefix=None, return_hidden: bool = False):
         "Teacher-forced logits (B, L, V) for every scale; x_BLC = vqvae.idx_to_var_input(gt indices), (B, L − 1, C)."
@@ -230,7 +239,7 @@ def sample_tokens(logits_BlV, greedy: bool = True, top_k: int = 0, top_p: float 
     return torch.multinomial(probs, 1, generator=generator).view(B, l)
 
 def code_variance(probs_BlV: torch.Tensor, codebook) -> torch.Tensor:
-    "Spread of the code under a token distribution: Σ_k p_k‖e_k‖² − ‖Σ_k p_k e_k‖², (B, l); codebook (V, C) or per-sample (B, V, C)."
+    "Code variance Σ p_k‖e_k‖² − ‖Σ p_k e_k‖² (B, l) under `probs_BlV`; codebook (V, C) or (B, V, C)."
     cb = codebook.float()
     sq = cb.pow(2).sum(-1)                                        # ‖e_k‖², (V,) or (B, V)
     m2 = probs_BlV @ sq[:, None] if cb.dim() == 2 else torch.bmm(probs_BlV, sq[..., None])
@@ -242,12 +251,13 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
              top_k: int = 0, top_p: float = 0.0, temperature: float = 1.0, seed: int | None = None,
              use_cache: bool = True, codebook=None, input_codebook=None, intermediates: bool = False,
              on_scale=None, decode: str | None = None, decode_image: bool = True, uncertainty: int = 0) -> dict:
-    "Generate scale by scale: {'idx' per scale, 'fhat' (B,C,P,P), 'image' (B,1,H,W) in [0,1], optional 'intermediates', 'entropy', 'variance'}."
+    "Generate scale by scale: {'idx' per scale, 'fhat', 'image' in [0, 1]} (+ 'intermediates', 'entropy', 'variance')."
     from realiisr_lite.vqvae import lookup
     lr = as_batch(lr_B1hw)
     pn = model.config.patch_nums
     decode = decode or ('greedy' if greedy else 'sample')
-    if decode not in ('greedy', 'sample', 'expected'): raise ValueError(f"decode must be 'greedy', 'sample' or 'expected', got {decode!r}")
+    if decode not in ('greedy', 'sample', 'expected'):
+        raise ValueError(f"decode must be 'greedy', 'sample' or 'expected', got {decode!r}")
     prefix_BPD, cond_BD = model.build_prefix(lr, extra_BTD) if prefix is None else prefix
     B, P, dev = prefix_BPD.shape[0], prefix_BPD.shape[1], prefix_BPD.device
     gen = torch.Generator(device=dev).manual_seed(seed) if seed is not None else None
@@ -263,7 +273,8 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
         seq, pos, f_hat, idx_list, codes_out, ent, var = first, 1, 0., [], [], [], []
         for si, p in enumerate(pn):
             logits = model.logits(h[:, -p * p:], cond_BD)
-            if decode == 'expected':               # probability-weighted mean code: the MSE-optimal choice under the model
+            # 'expected': the probability-weighted mean code, the MSE-optimal choice under the model
+            if decode == 'expected':
                 probs = (logits.float() / max(temperature, 1e-6)).softmax(-1)
                 idx = probs.argmax(-1)
                 code_in, code_out = mix(probs, cb_in.float()), mix(probs, cb_out.float())
@@ -271,10 +282,12 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
                 idx = sample_tokens(logits, decode == 'greedy', top_k, top_p, temperature, gen)
                 code_in, code_out = lookup(cb_in, idx), lookup(cb_out, idx)
             idx_list.append(idx); codes_out.append(code_out)
-            if si >= len(pn) - uncertainty:         # entropy (nats) and code variance of each position's token distribution
+            # entropy (nats) and code variance of each position's token distribution
+            if si >= len(pn) - uncertainty:
                 lp = (logits.float() / max(temperature, 1e-6)).log_softmax(-1)
-                up = lambda m_Bl: F.interpolate(m_Bl.view(B, 1, p, p), size=(pn[-1],) * 2, mode='bilinear', align_corners=False) \
-                    if p != pn[-1] else m_Bl.view(B, 1, p, p)
+                up = lambda m_Bl: (F.interpolate(m_Bl.view(B, 1, p, p), size=(pn[-1],) * 2, mode='bilinear',
+                                                 align_corners=False)
+                                   if p != pn[-1] else m_Bl.view(B, 1, p, p))
                 ent.append(up(-(lp.exp() * lp).sum(-1))); var.append(up(code_variance(lp.exp(), cb_out)))
             if on_scale is not None: on_scale(si, len(pn))
             f_hat, nxt = vqvae.next_input(si, f_hat, code_in.to(prefix_BPD.dtype))
@@ -287,7 +300,8 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
     finally:
         for b in model.blocks: b.attn.kv_cache(False)
     out = dict(idx=idx_list, fhat=vqvae.codes_to_fhat(codes_out))
-    if decode_image: out['image'] = vqvae.fhat_to_img(out['fhat'], lr).clamp(0, 1)     # the LR frame: the guide of a decoder that reads it
+    # the LR frame: the guide of a decoder that reads it
+    if decode_image: out['image'] = vqvae.fhat_to_img(out['fhat'], lr).clamp(0, 1)
     if intermediates:
         out['fhat_steps'] = [vqvae.codes_to_fhat(codes_out[:k + 1]) for k in range(len(codes_out))]
         if decode_image: out['intermediates'] = [vqvae.fhat_to_img(f, lr).clamp(0, 1) for f in out['fhat_steps']]
@@ -326,7 +340,8 @@ def benchmark_generation(var_config: VARConfig, vq_config, batch_size: int = 1, 
     jobs = dict(forward=lambda: net(lr, x, extra), cache=lambda: generate(net, vq, lr, extra, use_cache=True),
                 nocache=lambda: generate(net, vq, lr, extra, use_cache=False))
     res = dict(params=sum(p.numel() for p in net.parameters()), tokens=var_config.tokens,
-               prefix=var_config.grid ** 2 + n_extra, batch_size=batch_size, device=str(dev), dtype=str(dtype).replace('torch.', ''))
+               prefix=var_config.grid ** 2 + n_extra, batch_size=batch_size, device=str(dev),
+               dtype=str(dtype).replace('torch.', ''))
     for m in modes:
         jobs[m](); _sync(dev)                      # warm-up
         t = []
