@@ -23,7 +23,7 @@ __all__ = ['EDGE_OPERATORS', 'EDGE_BORDERS', 'FUSIONS', 'FUSION_NORMS', 'ENCODER
 # %% ../nbs/05_tsg.ipynb #0b3ccc73
 def heat_map(lr_B1hw, k: float = 3.0, eps: float | None = None, unbiased: bool | None = None,
              released: bool = False) -> torch.Tensor:
-    "Per-image z-score of intensity squashed by sigmoid(k·z), in (0, 1); `released=True`: ε = 5e-6 and the unbiased std."
+    "Per-image z-score of intensity squashed by sigmoid(k·z), in (0, 1); `released=True`: ε = 5e-6, unbiased std."
     if eps is None: eps = 5e-6 if released else 1e-3           # released: ε = 1e-5 on [-1, 1] images = 5e-6 on [0, 1]
     if unbiased is None: unbiased = released
     x = as_batch(lr_B1hw)
@@ -38,8 +38,9 @@ EDGE_BORDERS = ('replicate', 'zeros')
 
 def edge_map(lr_B1hw, operator: str = 'sobel', border: str | None = None, scale: float | None = None,
              released: bool = False) -> torch.Tensor:
-    "Gradient magnitude (a unit step → 1) × scale; border 'replicate' or 'zeros' ([−1, 1] image zero-padded); released: zeros, ×8."
-    if operator not in EDGE_OPERATORS: raise ValueError(f"operator must be one of {tuple(EDGE_OPERATORS)}, got {operator!r}")
+    "Gradient norm × scale (unit step → 1); border 'replicate' or 'zeros' ([−1, 1] image); released: zeros, ×8."
+    if operator not in EDGE_OPERATORS:
+        raise ValueError(f"operator must be one of {tuple(EDGE_OPERATORS)}, got {operator!r}")
     if border is None: border = 'zeros' if released else 'replicate'
     if scale is None: scale = 8.0 if released else 1.0
     if border not in EDGE_BORDERS: raise ValueError(f"border must be one of {EDGE_BORDERS}, got {border!r}")
@@ -61,7 +62,8 @@ class MapEncoder(nn.Module):
         layers = [nn.Conv2d(1, width, 3, padding=1), nn.GELU()]
         for _ in range(self.n_down):
             layers += [nn.Conv2d(width, width, 3, stride=2, padding=1), nn.GroupNorm(1, width), nn.GELU()]
-        layers += [nn.Conv2d(width, width, 3, padding=1), nn.GroupNorm(1, width), nn.GELU(), nn.Conv2d(width, embed_dim, 1)]
+        layers += [nn.Conv2d(width, width, 3, padding=1), nn.GroupNorm(1, width), nn.GELU(),
+                   nn.Conv2d(width, embed_dim, 1)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, map_B1hw: torch.Tensor) -> torch.Tensor:
@@ -93,7 +95,8 @@ def timm_weights_on_disk(model_name: str) -> Path | None:
     cfg = get_pretrained_cfg(model_name)
     for loc in timm_weight_locations(model_name):
         if loc.name.startswith('models--'):
-            names = [cfg.hf_hub_filename] if getattr(cfg, 'hf_hub_filename', None) else ['model.safetensors', 'pytorch_model.bin']
+            names = ([cfg.hf_hub_filename] if getattr(cfg, 'hf_hub_filename', None)
+                     else ['model.safetensors', 'pytorch_model.bin'])
             for name in names:
                 found = sorted(loc.glob(f'snapshots/*/{name}'))
                 if found: return found[0]
@@ -102,7 +105,8 @@ def timm_weights_on_disk(model_name: str) -> Path | None:
 
 class TimmMapEncoder(nn.Module):
     "A timm backbone (e.g. DINOv3) on a (B, 1, h, w) map; its last features projected to D and resized to the grid."
-    def __init__(self, embed_dim: int, grid: int, model_name: str, pretrained: bool = False, timm_kwargs: dict | None = None):
+    def __init__(self, embed_dim: int, grid: int, model_name: str, pretrained: bool = False,
+                 timm_kwargs: dict | None = None):
         super().__init__()
         import timm
         kw = dict(in_chans=1, num_classes=0, **(timm_kwargs or {}))
@@ -141,13 +145,13 @@ FUSIONS = ('released', 'paper')
 FUSION_NORMS = ('group', 'batch')
 
 def _bottleneck(dim: int, reduction: int, norm: str = 'group') -> nn.Sequential:
-    "1×1 conv D→D/r, norm, ReLU, 1×1 conv D/r→D, norm (GroupNorm(1, ·) or BatchNorm): the L and G branches of the gate."
+    "1×1 conv D→D/r, norm, ReLU, 1×1 conv D/r→D, norm (GroupNorm or BatchNorm): the L and G branches of the gate."
     hidden = max(dim // reduction, 1)
     make = (lambda c: nn.GroupNorm(1, c)) if norm == 'group' else nn.BatchNorm2d
     return nn.Sequential(nn.Conv2d(dim, hidden, 1), make(hidden), nn.ReLU(), nn.Conv2d(hidden, dim, 1), make(dim))
 
 class GatedFusion(nn.Module):
-    "Eq. 1: W = σ(L(A) + G(A)) with A = F_heat + F_edge; F_fused = s·(F_heat ⊙ W + F_edge ⊙ (1 − W)), s = 2 (released) or 1."
+    "Eq. 1: W = σ(L(A) + G(A)), A = F_heat + F_edge; out = s·(F_heat⊙W + F_edge⊙(1−W)); s = 2 released, else 1."
     def __init__(self, embed_dim: int, reduction: int = 4, fusion: str = 'released', norm: str = 'group'):
         super().__init__()
         if fusion not in FUSIONS: raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
@@ -159,8 +163,8 @@ class GatedFusion(nn.Module):
         "The gate W (B, D, grid, grid), strictly inside (0, 1)."
         A_BDgg = F_heat_BDgg + F_edge_BDgg
         if self.norm == 'batch' and self.training and A_BDgg.shape[0] < 2:
-            raise ValueError("GatedFusion(norm='batch') needs a batch of at least 2 in training (BatchNorm of the 1×1 global map); "
-                             "use norm='group' or eval mode")
+            raise ValueError("GatedFusion(norm='batch') needs a batch of at least 2 in training "
+                             "(BatchNorm of the 1×1 global map); use norm='group' or eval mode")
         return torch.sigmoid(self.local(A_BDgg) + self.glob(F.adaptive_avg_pool2d(A_BDgg, 1)))
 
     def forward(self, F_heat_BDgg: torch.Tensor, F_edge_BDgg: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -169,18 +173,20 @@ class GatedFusion(nn.Module):
 
 # %% ../nbs/05_tsg.ipynb #34976dac
 class CrossAttention(nn.Module):
-    "Multi-head cross-attention: queries from one token set (B, N, D), keys and values from another (B, M, D); optional LayerNorms."
+    "Multi-head cross-attention: queries from tokens (B, N, D), keys/values from others (B, M, D); optional LayerNorms."
     def __init__(self, embed_dim: int, num_heads: int = 4, norm: bool = True):
         super().__init__()
         if embed_dim % num_heads: raise ValueError(f"embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
         self.num_heads, self.norm = num_heads, norm
-        self.norm_q, self.norm_kv = (nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)) if norm else (nn.Identity(), nn.Identity())
+        self.norm_q, self.norm_kv = ((nn.LayerNorm(embed_dim), nn.LayerNorm(embed_dim)) if norm
+                                     else (nn.Identity(), nn.Identity()))
         self.to_q, self.to_kv = nn.Linear(embed_dim, embed_dim), nn.Linear(embed_dim, 2 * embed_dim)
         self.proj = nn.Linear(embed_dim, embed_dim)
 
     def forward(self, q_BND: torch.Tensor, kv_BMD: torch.Tensor) -> torch.Tensor:
         q_BHNd = rearrange(self.to_q(self.norm_q(q_BND)), 'B N (H d) -> B H N d', H=self.num_heads)
-        k_BHMd, v_BHMd = rearrange(self.to_kv(self.norm_kv(kv_BMD)), 'B M (two H d) -> two B H M d', two=2, H=self.num_heads)
+        k_BHMd, v_BHMd = rearrange(self.to_kv(self.norm_kv(kv_BMD)), 'B M (two H d) -> two B H M d',
+                                   two=2, H=self.num_heads)
         out_BHNd = F.scaled_dot_product_attention(q_BHNd, k_BHMd, v_BHMd)
         return self.proj(rearrange(out_BHNd, 'B H N d -> B N (H d)'))
 
@@ -190,23 +196,29 @@ TSG_RELEASED = dict(fusion='released', fusion_norm='batch', heat_eps=5e-6, heat_
                     edge_scale=8.0, attn_norm=False, kv_pos_embed=False)   # what the authors' released code computes
 
 class ThermalStructuralGuidance(nn.Module):
-    "TSG: heat and edge maps of the LR frame, encoded to the grid, gated (Eq. 1), read by the LR tokens via cross-attention."
+    "TSG: heat and edge maps of the LR frame encoded to the grid, gated (Eq. 1), read by LR tokens via cross-attention."
     def __init__(self, embed_dim: int, lr_size: int, grid: int, num_heads: int = 4, reduction: int = 4,
-                 fusion: str = 'released', encoder: str = 'conv', timm_model: str | None = None, pretrained: bool = False,
+                 fusion: str = 'released', encoder: str = 'conv', timm_model: str | None = None,
+                 pretrained: bool = False,
                  heat_k: float = 3.0, edge_operator: str = 'sobel', timm_kwargs: dict | None = None,
                  kv_pos_embed: bool = True, attn_norm: bool = True, fusion_norm: str = 'group', heat_eps: float = 1e-3,
                  heat_unbiased: bool = False, edge_border: str = 'replicate', edge_scale: float = 1.0):
         super().__init__()
         if encoder not in ENCODERS: raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
-        if edge_operator not in EDGE_OPERATORS: raise ValueError(f"edge_operator must be one of {tuple(EDGE_OPERATORS)}")
-        if edge_border not in EDGE_BORDERS: raise ValueError(f"edge_border must be one of {EDGE_BORDERS}, got {edge_border!r}")
+        if edge_operator not in EDGE_OPERATORS:
+            raise ValueError(f"edge_operator must be one of {tuple(EDGE_OPERATORS)}")
+        if edge_border not in EDGE_BORDERS:
+            raise ValueError(f"edge_border must be one of {EDGE_BORDERS}, got {edge_border!r}")
         self.embed_dim, self.lr_size, self.grid = embed_dim, lr_size, grid
         self.heat_k, self.edge_operator = heat_k, edge_operator
-        self.heat_eps, self.heat_unbiased, self.edge_border, self.edge_scale = heat_eps, heat_unbiased, edge_border, edge_scale
+        self.heat_eps, self.heat_unbiased, self.edge_border, self.edge_scale = (
+            heat_eps, heat_unbiased, edge_border, edge_scale)
         if encoder == 'conv':
-            self.heat_encoder, self.edge_encoder = MapEncoder(embed_dim, lr_size, grid), MapEncoder(embed_dim, lr_size, grid)
+            self.heat_encoder, self.edge_encoder = (MapEncoder(embed_dim, lr_size, grid),
+                                                    MapEncoder(embed_dim, lr_size, grid))
         else:
-            if not timm_model: raise ValueError("encoder='timm' needs timm_model, e.g. 'vit_small_patch16_dinov3' or 'resnet10t'")
+            if not timm_model:
+                raise ValueError("encoder='timm' needs timm_model, e.g. 'vit_small_patch16_dinov3' or 'resnet10t'")
             self.heat_encoder, self.edge_encoder = [TimmMapEncoder(embed_dim, grid, timm_model, pretrained, timm_kwargs)
                                                     for _ in range(2)]
         self.fusion = GatedFusion(embed_dim, reduction, fusion, fusion_norm)
