@@ -20,7 +20,7 @@ __all__ = ['CAC_VARIANTS', 'ConditionAdaptiveCodebook']
 CAC_VARIANTS = ('ours', 'released')
 
 class ConditionAdaptiveCodebook(nn.Module):
-    "CAC: Z'(g)[i] = Z[i] + tanh(α)·((U_i ⊙ h(g)) Vᵀ), a rank-r shift of every codebook entry computed from the prefix."
+    "CAC: Z'(g)[i] = Z[i] + tanh(α)·((U_i ⊙ h(g)) Vᵀ), a rank-r shift of every codebook entry, from the prefix."
     def __init__(self, codebook_size: int, latent_dim: int, cond_dim: int, rank: int = 8, hidden: int | None = None,
                  variant: str = 'ours', train_shift: bool | None = None):
         super().__init__()
@@ -40,13 +40,16 @@ class ConditionAdaptiveCodebook(nn.Module):
         if variant == 'ours': self.mlp = nn.Sequential(nn.Linear(cond_dim, hidden), nn.GELU(), nn.Linear(hidden, rank))
         else:
             self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(cond_dim, hidden), nn.SiLU(), nn.Linear(hidden, rank))
-            for m in self.mlp:                                                       # VAR's automatic init: std √(1/(3D))
-                if isinstance(m, nn.Linear): nn.init.trunc_normal_(m.weight, std=math.sqrt(1 / (3 * cond_dim))); nn.init.zeros_(m.bias)
+            # VAR's automatic init: std √(1/(3D))
+            for m in self.mlp:
+                if isinstance(m, nn.Linear):
+                    nn.init.trunc_normal_(m.weight, std=math.sqrt(1 / (3 * cond_dim))); nn.init.zeros_(m.bias)
         self.train_shift = variant == 'released' if train_shift is None else train_shift
-        self.shift = nn.Parameter(torch.zeros(cond_dim)) if self.train_shift else None  # released: pos_start, training only
+        # released: pos_start, training only
+        self.shift = nn.Parameter(torch.zeros(cond_dim)) if self.train_shift else None
 
     def condition(self, prefix_BPD: torch.Tensor) -> torch.Tensor:
-        "h(g): the MLP of the layer-normalised mean of the prefix tokens (+ the shift in training, if any), shape (B, r)."
+        "h(g) (B, r): the MLP of the layer-normalised mean of the prefix tokens (+ the shift in training, if any)."
         g_BD = prefix_BPD.mean(1)
         if self.shift is not None and self.training: g_BD = g_BD + self.shift
         return self.mlp(self.norm(g_BD))

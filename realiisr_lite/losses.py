@@ -27,17 +27,21 @@ def _pair_slices(n: int, d: int) -> tuple[slice, slice]:
 
 def toc_loss(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean',
              border: str = 'self') -> torch.Tensor:
-    "Thermal Order Consistency: ReLU(−ΔP_SR·ΔP_HR) over neighbouring patch pairs (HR detached; small HR gaps ignored)."
+    "Thermal Order Consistency: ReLU(−ΔP_SR·ΔP_HR) over neighbour patch pairs (HR detached; tiny HR gaps ignored)."
     if neighbours not in TOC_NEIGHBOURS: raise ValueError(f"neighbours must be 4 or 8, got {neighbours!r}")
-    if reduction not in TOC_REDUCTIONS: raise ValueError(f"reduction must be one of {TOC_REDUCTIONS}, got {reduction!r}")
+    if reduction not in TOC_REDUCTIONS:
+        raise ValueError(f"reduction must be one of {TOC_REDUCTIONS}, got {reduction!r}")
     if border not in TOC_BORDERS: raise ValueError(f"border must be one of {TOC_BORDERS}, got {border!r}")
-    if border == 'replicate' and reduction != 'released': raise ValueError("border='replicate' only applies to reduction='released'")
+    if border == 'replicate' and reduction != 'released':
+        raise ValueError("border='replicate' only applies to reduction='released'")
     if sr.shape != hr.shape: raise ValueError(f"SR {tuple(sr.shape)} and HR {tuple(hr.shape)} must have the same shape")
     if sr.ndim != 4 or min(sr.shape[-2:]) < patch_size:
-        raise ValueError(f"expected (B, C, H, W) images of at least {patch_size}×{patch_size} pixels, got {tuple(sr.shape)}")
+        raise ValueError(f"expected (B, C, H, W) images of at least {patch_size}×{patch_size} pixels, "
+                         f"got {tuple(sr.shape)}")
     P_sr, P_hr = F.avg_pool2d(sr, patch_size), F.avg_pool2d(hr.detach(), patch_size)
     gh, gw = P_sr.shape[-2:]
-    if border == 'replicate':                                     # this project's earlier rule, kept to reproduce old runs
+    # this project's earlier rule, kept to reproduce old runs
+    if border == 'replicate':
         pad_sr, pad_hr = F.pad(P_sr, (1, 1, 1, 1), mode='replicate'), F.pad(P_hr, (1, 1, 1, 1), mode='replicate')
         offsets = [o for dy, dx in TOC_NEIGHBOURS[neighbours] for o in ((dy, dx), (-dy, -dx))]
         per_patch = 0.
@@ -65,7 +69,8 @@ class ThermalOrderConsistencyLoss(nn.Module):
     def __init__(self, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 0.1, reduction: str = 'mean',
                  border: str = 'self'):
         super().__init__()
-        self.patch_size, self.neighbours, self.min_hr_gap, self.reduction = patch_size, neighbours, min_hr_gap, reduction
+        self.patch_size, self.neighbours, self.min_hr_gap, self.reduction = (
+            patch_size, neighbours, min_hr_gap, reduction)
         self.border = border
 
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
@@ -76,8 +81,8 @@ class ThermalOrderConsistencyLoss(nn.Module):
                 f'reduction={self.reduction!r}, border={self.border!r}')
 
 # %% ../nbs/07_toc.ipynb #64e96550
-def total_loss(ce: torch.Tensor, sr: torch.Tensor | None = None, hr: torch.Tensor | None = None, lambda_mse: float = 0.2,
-               lambda_toc: float = 0.8, **toc_kwargs) -> tuple[torch.Tensor, dict]:
+def total_loss(ce: torch.Tensor, sr: torch.Tensor | None = None, hr: torch.Tensor | None = None,
+               lambda_mse: float = 0.2, lambda_toc: float = 0.8, **toc_kwargs) -> tuple[torch.Tensor, dict]:
     "L = CE + λ1·MSE + λ2·TOC (MSE and TOC only when sr and hr are given); returns (loss, detached parts)."
     if (sr is None) != (hr is None): raise ValueError("give both sr and hr, or neither")
     loss, parts = ce, dict(ce=ce.detach())
@@ -90,16 +95,18 @@ def total_loss(ce: torch.Tensor, sr: torch.Tensor | None = None, hr: torch.Tenso
 
 # %% ../nbs/07_toc.ipynb #5b87b331
 class PatchDiscriminator(nn.Module):
-    "PatchGAN discriminator (pix2pix, VQGAN): strided 4×4 convolutions, one real/fake logit per overlapping patch of a [0, 1] image."
+    "PatchGAN discriminator (pix2pix, VQGAN): strided 4×4 convs; one real/fake logit per overlapping image patch."
     def __init__(self, in_channels: int = 1, channels: int = 64, layers: int = 3):
         super().__init__()
         seq, c = [nn.Conv2d(in_channels, channels, 4, 2, 1), nn.LeakyReLU(0.2)], channels
         for i in range(1, layers + 1):
             c_next = channels * min(2 ** i, 8)
-            seq += [nn.Conv2d(c, c_next, 4, 2 if i < layers else 1, 1, bias=False), nn.GroupNorm(8, c_next), nn.LeakyReLU(0.2)]
+            seq += [nn.Conv2d(c, c_next, 4, 2 if i < layers else 1, 1, bias=False), nn.GroupNorm(8, c_next),
+                    nn.LeakyReLU(0.2)]
             c = c_next
         self.net = nn.Sequential(*seq, nn.Conv2d(c, 1, 4, 1, 1))
-        self.register_buffer('adaptive_weight', torch.tensor(-1.))   # the generator's last adaptive weight (−1: none yet), checkpointed
+        # the generator's last adaptive weight (−1: none yet), checkpointed
+        self.register_buffer('adaptive_weight', torch.tensor(-1.))
 
     def forward(self, img_B1HW): return self.net(img_B1HW * 2 - 1)
 
@@ -108,13 +115,13 @@ def hinge_d_loss(real_logits, fake_logits) -> torch.Tensor:
     return 0.5 * (F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean())
 
 def adaptive_gan_weight(rec_loss, adv_loss, last_layer: torch.Tensor, max_weight: float = 1e4) -> torch.Tensor:
-    "VQGAN's λ = ‖∇ rec‖ / (‖∇ adv‖ + 1e-4) at the generator's last layer, clamped to [0, max_weight] and detached."
+    "VQGAN's λ = ‖∇rec‖/(‖∇adv‖+1e-4) at the generator's last layer, clamped to [0, max_weight], detached."
     g_rec = torch.autograd.grad(rec_loss, last_layer, retain_graph=True)[0]
     g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0]
     return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, max_weight).detach()
 
 class PerceptualGANLoss(nn.Module):
-    "A generator's L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ every `weight_every` steps, GAN from `gan_start`), and its PatchGAN's own loss."
+    "Generator loss L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ; GAN from `gan_start`) and the PatchGAN loss."
     def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3,
                  weight_every: int = 4, lpips_crop: int | None = 64):
         super().__init__()
@@ -127,12 +134,13 @@ class PerceptualGANLoss(nn.Module):
         self.disc = PatchDiscriminator(layers=disc_layers) if gan else None
 
     def generator_loss(self, sr, hr, last_layer=None, step: int = 0) -> tuple[torch.Tensor, dict]:
-        "The generator's loss on SR against HR (B, 1, H, W), and its detached parts; `last_layer` for the adaptive GAN weight."
+        "Generator loss on SR vs HR (B, 1, H, W) and its detached parts; `last_layer` for the adaptive GAN weight."
         l1 = F.l1_loss(sr, hr)
         loss, parts = l1, dict(l1=l1.detach())
         if self.perceptual:
             c, (H, W) = self.lpips_crop, sr.shape[-2:]
-            if c and min(H, W) > c:                          # one random c×c window of the pair: a quarter of VGG's cost at 128 px
+            # one random c×c window of the pair: a quarter of VGG's cost at 128 px
+            if c and min(H, W) > c:
                 y, x = (int(torch.randint(0, n - c + 1, (1,))) for n in (H, W))
                 sr_p, hr_p = sr[..., y:y + c, x:x + c], hr[..., y:y + c, x:x + c]
             else: sr_p, hr_p = sr, hr
@@ -141,7 +149,8 @@ class PerceptualGANLoss(nn.Module):
             adv = -self.disc(sr).mean()
             lam = self.disc.adaptive_weight
             if last_layer is None: lam = torch.tensor(1.)
-            elif step % self.weight_every == 0 or lam < 0:      # the weight moves slowly: one extra backward pass in `weight_every`
+            elif step % self.weight_every == 0 or lam < 0:
+                # the weight moves slowly: one extra backward pass in `weight_every`
                 lam = adaptive_gan_weight(loss, adv, last_layer); self.disc.adaptive_weight.copy_(lam)
             loss = loss + self.gan * lam * adv; parts.update(adv=adv.detach(), adv_weight=lam)
         return loss, parts
