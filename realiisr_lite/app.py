@@ -24,8 +24,8 @@ from .core import (MIN_LR_SIDE, THERMAL_CMAPS, as_image_2d, bundled_weights_dir,
 from .data import (IMAGE_SUFFIXES, ThermalImageError, ThermalSceneSynth, degrade, load_thermal,
                                 output_bits, save_like_input, save_thermal)
 from .metrics import bicubic_upscale, psnr, ssim, iqa_metric
-from .inference import (InputImageError, load_pretrained, super_resolve, Decoding, UNCERTAINTY_MEASURES, UNCERTAINTY_UNITS,
-                                     uncertainty_reference, has_fidelity_path, sr_provenance)
+from .inference import (InputImageError, load_pretrained, super_resolve, Decoding, UNCERTAINTY_MEASURES,
+                                     UNCERTAINTY_UNITS, uncertainty_reference, has_fidelity_path, sr_provenance)
 
 # %% auto #0
 __all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_PIXELS', 'EXAMPLE_SPECS', 'DECODING_MODES',
@@ -69,12 +69,13 @@ def _folder_of(path) -> Path:
     return p.parent if p.suffix == '.safetensors' else p
 
 def load_model(path=None, device=None):
-    "A model folder or its .safetensors file (None or '': the bundled tiny model), loaded once and cached (two at most)."
+    "A model folder or its .safetensors file (None or '': the bundled tiny model), loaded once, cached (two at most)."
     bundled = path is None or str(path).strip() == ''
     folder = bundled_weights_dir('tiny') if bundled else _folder_of(path)
     if not is_model_folder(folder):
         raise DemoInputError(BUNDLED_MISSING if bundled else
-                             f"no model at {folder}: give a folder with config.json, vqvae.safetensors and model.safetensors")
+                             f"no model at {folder}: give a folder with config.json, vqvae.safetensors "
+                             "and model.safetensors")
     dev = str(pick_device(device))
     key = (str(folder.resolve()), max(f.stat().st_mtime_ns for f in folder.iterdir() if f.is_file()), dev)
     with _MODELS_LOCK:
@@ -99,7 +100,7 @@ def _name_of(folder: Path) -> str:
     return folder.parent.name if folder.name == 'model' and folder.parent.name else folder.name
 
 def find_models(folder) -> dict[str, Path]:
-    "The model folders in `folder`, by name: `NAME/` or `NAME/model/` (the layout of `realiisr-lite train --out DIR/NAME`)."
+    "The model folders in `folder` by name: `NAME/` or `NAME/model/` (as `realiisr-lite train --out DIR/NAME` writes)."
     folder = Path(folder).expanduser()
     if not folder.is_dir(): raise DemoInputError(f"--models-dir {folder}: not a folder")
     out = {}
@@ -109,7 +110,7 @@ def find_models(folder) -> dict[str, Path]:
     return out
 
 def model_registry(models=None, models_dir=None) -> dict[str, Path]:
-    "Name → folder of the models a demo offers: `models` ('NAME=PATH' or PATH strings, or a {name: path} dict) and the models in `models_dir`; neither: the bundled model."
+    "Name → folder of offered models: `models` ('NAME=PATH'/PATH or a dict), those in `models_dir`; neither: bundled."
     as_list = lambda v: [] if v is None else [v] if isinstance(v, (str, os.PathLike)) else list(v)
     specs = list(models.items()) if isinstance(models, dict) else as_list(models)
     reg: dict[str, Path] = {}
@@ -129,7 +130,9 @@ def model_registry(models=None, models_dir=None) -> dict[str, Path]:
         else: add(_name_of(_folder_of(s)), s, f"--model {s}")
     for d in as_list(models_dir):
         found = find_models(d)
-        if not found: raise DemoInputError(f"--models-dir {d}: no model folders in it (NAME/ or NAME/model/ with config.json and model.safetensors)")
+        if not found:
+            raise DemoInputError(f"--models-dir {d}: no model folders in it "
+                                 "(NAME/ or NAME/model/ with config.json and model.safetensors)")
         for name, folder in found.items(): add(name, folder, f"--models-dir {d}")
     if not specs and not as_list(models_dir) and is_model_folder(bundled_weights_dir('tiny')):
         reg[BUNDLED_NAME] = bundled_weights_dir('tiny').resolve()
@@ -140,7 +143,7 @@ def _one_line(s) -> str:
     return ' '.join(str(s).split())
 
 def resolve_model(name, registry: dict, device=None):
-    "The model offered under `name`, loaded (cached); any other name, or a model that fails to load, raises DemoInputError naming no path (the log gets the detail)."
+    "The model offered under `name`, loaded (cached); an unknown name or a failed load raises DemoInputError, no path."
     if not registry: raise DemoInputError(BUNDLED_MISSING)
     if not isinstance(name, str) or name not in registry:
         raise DemoInputError(f"unknown model; this demo offers: {', '.join(registry)}")
@@ -178,21 +181,22 @@ _ABS_PATH = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?[\\/](?=[^\s\\/])(?:[^\s'\"()
 _ERROR_DETAIL = re.compile(r"\s*\((?:[A-Za-z_.]*(?:Error|Exception)\b|\[Errno)[^()]*\)|\s*\[Errno \d+\][^;]*")
 
 def public_text(msg) -> str:
-    "A message fit for a visitor: one line, absolute paths cut to their file name, OS and library error details removed."
+    "A message fit for a visitor: one line, absolute paths cut to file names, OS and library error details removed."
     return _one_line(_ABS_PATH.sub(r'\1', _ERROR_DETAIL.sub('', str(msg))))
 
 def user_message(e: Exception) -> str:
-    "The one line shown to the user for an exception raised while serving a request (no server paths, no OS error text)."
+    "The one line shown to a user for an exception raised while serving a request (no server paths or OS error text)."
     if isinstance(e, ThermalImageError):    # no server paths in the page, no hints meant for Python callers
         return public_text(f"{Path(e.path).name}: {e.reason.split(', or pass allow_pseudocolor')[0]}")
     if isinstance(e, (DemoInputError, InputImageError)): return public_text(e)
-    return "unexpected error while processing this image; the server is still running (its log has the details), try another image"
+    return ("unexpected error while processing this image; the server is still running (its log has the details), "
+            "try another image")
 
 # %% ../nbs/11_demo.ipynb #33d24d27
 EXAMPLE_SPECS = ((2, 'defocus', 8), (4, 'motion', 8), (7, 'defocus', 16), (8, 'motion', 16))   # scene seed, blur, bits
 
 def make_examples(folder, hr_size: int = 256, seed: int = 0, specs=EXAMPLE_SPECS) -> list[dict]:
-    "Write synthetic LR/HR example pairs (scene, degradation kind, bit depth) to `folder`; returns [{'lr', 'hr', 'label'}]."
+    "Write synthetic LR/HR example pairs (scene, blur kind, bit depth) to `folder`; returns [{'lr', 'hr', 'label'}]."
     folder, synth, out = Path(folder), ThermalSceneSynth(hr_size), []
     counts = dict(kind='raw16', norm_range=(7400., 9800.))       # 16-bit files: a camera-like count range
     for scene, kind, bits in specs:
@@ -207,29 +211,31 @@ def make_examples(folder, hr_size: int = 256, seed: int = 0, specs=EXAMPLE_SPECS
 
 # %% ../nbs/11_demo.ipynb #317e7c94
 DECODING_MODES = ('greedy', 'sampling', 'expected')
-_DEMO_MODE = dict(greedy='greedy', sample='sampling', expected='expected')    # a config's `decode` → the demo's name for it
+# a config's `decode` → the demo's name for it
+_DEMO_MODE = dict(greedy='greedy', sample='sampling', expected='expected')
 
 def model_defaults(model) -> dict:
-    "A model's own settings as the demo's controls show them: decoding mode, fidelity w (None: no fidelity path), AdaIN."
+    "A model's own settings as the demo's controls show them: decoding mode, fidelity w (None: no such path), AdaIN."
     c = model.config
-    return dict(mode=_DEMO_MODE.get(c.decode, 'greedy'), fidelity=float(c.fidelity) if has_fidelity_path(model) else None,
-                adain=bool(c.adain))
+    return dict(mode=_DEMO_MODE.get(c.decode, 'greedy'),
+                fidelity=float(c.fidelity) if has_fidelity_path(model) else None, adain=bool(c.adain))
 
 def _fidelity_value(fidelity) -> float | None:
-    "A request's fidelity weight: None or '' (the model's own), else a number in [0, 1]; anything else raises DemoInputError."
+    "A request's fidelity weight: None or '' (the model's own), else a number in [0, 1]; others raise DemoInputError."
     if fidelity is None or (isinstance(fidelity, str) and not fidelity.strip()): return None
     try: w = float(fidelity)
     except (TypeError, ValueError): raise DemoInputError("fidelity must be a number from 0 to 1") from None
     if not 0 <= w <= 1: raise DemoInputError(f"fidelity must lie in [0, 1], got {w:g}")
     return w
 
-DEMO_TTA_VIEWS = 2      # the demo's uncertainty map: the SR and one transposed-and-flipped copy (twice the time, not 4×)
+# the demo's uncertainty map: the SR and one transposed-and-flipped copy (twice the time, not 4×)
+DEMO_TTA_VIEWS = 2
 
 def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | None = None, seed: int = 0,
             adain: bool | None = None, overlap: int | None = None, row: int | None = None, progress=None,
             device=None, out_dir=None, max_file_mb: float = DEMO_MAX_FILE_MB, max_lr_pixels: int = DEMO_MAX_LR_PIXELS,
             fidelity: float | None = None, model_name: str | None = None) -> dict:
-    "Super-resolve one uploaded file (+ optional HR reference); None settings are the model's own. Images, uncertainty, values in the input's units, metrics, the download."
+    "Super-resolve an upload (+ optional HR reference; None settings: the model's own): views, values, metrics, file."
     model = model if isinstance(model, torch.nn.Module) else load_model(model, device)
     own = model_defaults(model)
     mode = own['mode'] if mode in (None, '') else mode
@@ -253,19 +259,24 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
         tiles[0] = total
         if progress is not None: progress(done, total)
     sampling, seed = mode == 'sampling', int(seed or 0)
-    dec = Decoding(decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode], seed=seed if sampling else None,
-                   top_k=None if not sampling or cfg.decode == 'sample' else 50,   # a sampling model's own top-k; else the demo's 50
+    dec = Decoding(decode=dict(greedy='greedy', sampling='sample', expected='expected')[mode],
+                   seed=seed if sampling else None,
+                   # a sampling model's own top-k; else the demo's 50
+                   top_k=None if not sampling or cfg.decode == 'sample' else 50,
                    fidelity=w, adain=adain)
     t0 = time.time()
-    res_sr = super_resolve(model, lr, dec, overlap, intermediates=True, uncertainty=True, tta_views=DEMO_TTA_VIEWS, progress=on_tiles)
+    res_sr = super_resolve(model, lr, dec, overlap, intermediates=True, uncertainty=True, tta_views=DEMO_TTA_VIEWS,
+                           progress=on_tiles)
     sr, scales, unc = res_sr.sr, res_sr.scales, res_sr.uncertainty
     seconds = time.time() - t0
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
     if hr is not None:
-        lp = iqa_metric('lpips')                 # LPIPS-alex (notebook 02), or a 'not available: …' text without its weights
+        # LPIPS-alex (notebook 02), or a 'not available: …' text without its weights
+        lp = iqa_metric('lpips')
         for name, im in (('bicubic', bic), ('Real-IISR', sr)):
-            metrics[name] = dict(psnr=psnr(im, hr).item(), ssim=ssim(im, hr).item(), lpips=lp if isinstance(lp, str) else lp(im, hr).item())
+            metrics[name] = dict(psnr=psnr(im, hr).item(), ssim=ssim(im, hr).item(),
+                                 lpips=lp if isinstance(lp, str) else lp(im, hr).item())
     units = value_units(meta)                  # None: an 8-bit picture, shown in [0, 1] grey levels
     view = dict(units=units, value_range=tuple(map(float, meta['norm_range'])) if units else (0., 1.),
                 hr_view=hr, hr_range=(0., 1.))
@@ -276,12 +287,15 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     out_dir = Path(out_dir) if out_dir else _temp_folder('realiisr_sr_')     # None: removed when the process exits
     kind = output_bits(meta)                   # the input's kind: 'float' (TIFF in its units), 16 or 8
     name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
-    download = save_like_input(sr, out_dir/name, meta, description=demo_provenance(model, model_name, res_sr.decoding, overlap))
+    download = save_like_input(sr, out_dir/name, meta,
+                               description=demo_provenance(model, model_name, res_sr.decoding, overlap))
     res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
                meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
-               overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w, device=str(next(model.parameters()).device),
+               overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w,
+               device=str(next(model.parameters()).device),
                download=str(download), out_kind=kind, bit_depth=32 if kind == 'float' else kind, model_name=model_name,
-               log_k=math.log(cfg.vqvae.codebook_size), uncertainty_measure=UNCERTAINTY_MEASURES[0], tta_views=DEMO_TTA_VIEWS,
+               log_k=math.log(cfg.vqvae.codebook_size), uncertainty_measure=UNCERTAINTY_MEASURES[0],
+               tta_views=DEMO_TTA_VIEWS,
                uncertainty_uniform=uncertainty_reference(model, UNCERTAINTY_MEASURES[0]), spot=cfg.scale, **view)
     res['values'] = value_stats(res)
     res.update(render_views(res, cmap, row))
@@ -289,7 +303,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     return res
 
 def demo_provenance(model, model_name, decoding, overlap) -> dict:
-    "The record written into a download (`sr_provenance`: software, model, scale, decoding), naming the model as offered, with no server path."
+    "The record written into a download (`sr_provenance`), naming the model as offered, with no server path."
     rec = sr_provenance(model, decoding, None, overlap)
     m = {k: public_text(v) if isinstance(v, str) else v for k, v in rec['model'].items() if k != 'path'}
     rec['model'] = dict(m, offered_as=model_name) if model_name else m
@@ -312,7 +326,7 @@ def _axis_label(units: str | None) -> str:
     return {None: 'intensity', 'counts': 'counts (16-bit raw)'}.get(units, f'temperature ({units})')
 
 def profile_figure(images: dict, row: int, title: str | None = None, units: str | None = None) -> Figure:
-    "A matplotlib Figure (no pyplot) with the value of each image along `row`: [0, 1] intensity, or `units` (the axis fits the values)."
+    "A matplotlib Figure (no pyplot) of each image's values along `row`: [0, 1] intensity, or in `units` (axis fit)."
     fig = Figure(figsize=(7, 3.6), layout='constrained')
     ax = fig.add_subplot()
     name = 'intensity' if units is None else 'counts' if units == 'counts' else 'temperature'
@@ -321,10 +335,12 @@ def profile_figure(images: dict, row: int, title: str | None = None, units: str 
         ax.relim(); ax.autoscale(True, axis='y'); ax.set_ylabel(_axis_label(units))
     return fig
 
-def colorbar_rgb(height: int, vmin: float, vmax: float, cmap: str = 'iron', label: str = '', width: int | None = None) -> np.ndarray:
-    "A vertical colour bar from `vmin` to `vmax` with ticks and a label, as a uint8 RGB array `height` px tall (to set beside an image)."
+def colorbar_rgb(height: int, vmin: float, vmax: float, cmap: str = 'iron', label: str = '',
+                 width: int | None = None) -> np.ndarray:
+    "A vertical colour bar `vmin`…`vmax` with ticks and a label: a uint8 RGB array `height` px tall, beside an image."
     dpi, h = 100, max(height, 120)
-    width = width or max(96, round(0.3 * h))                 # text in proportion to the image: it is scaled down with it
+    # text in proportion to the image: it is scaled down with it
+    width = width or max(96, round(0.3 * h))
     fig = Figure(figsize=(width / dpi, h / dpi), dpi=dpi, facecolor='white')
     cax = fig.add_axes((0.1, 0.03, 0.16, 0.94))
     cb = fig.colorbar(ScalarMappable(Normalize(vmin, vmax), get_cmap(cmap)), cax=cax)
@@ -351,12 +367,13 @@ def uncertainty_label(measure: str = UNCERTAINTY_MEASURES[0]) -> str:
     return f'{name} ({units})'
 
 def uncertainty_rgb(u, min_side: int = 400, measure: str = UNCERTAINTY_MEASURES[0]) -> np.ndarray:
-    "An uncertainty map (flip spread, code variance or token entropy) as a picture on its own range, with its colour bar."
+    "An uncertainty map (flip spread, code variance or token entropy) as a picture on its own range, with colour bar."
     lo, hi = uncertainty_range(u)
-    return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis', uncertainty_label(measure))
+    return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis',
+                         uncertainty_label(measure))
 
 def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
-    "The displayed views of a result: slider pair, pseudo-colour SR (colour bar in the input's units), profile, per-scale gallery, uncertainty."
+    "A result's views: slider pair, pseudo-colour SR (colour bar in input units), profile, scale gallery, uncertainty."
     sr, bic = as_image_2d(res['sr']), as_image_2d(res['bicubic'])
     units, (lo, hi) = res.get('units'), res.get('value_range', (0., 1.))
     hr, hr_range = res.get('hr_view', res.get('hr')), res.get('hr_range') or (0., 1.)
@@ -372,7 +389,8 @@ def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     out = dict(row=row, slider=(colorize(bic, 'gray'), colorize(sr, 'gray')), pseudo=pseudo,
                profile=profile_figure(curves, row, units=units), gallery=gallery)
     if res.get('uncertainty') is not None:
-        out['uncertainty_view'] = uncertainty_rgb(res['uncertainty'], measure=res.get('uncertainty_measure', UNCERTAINTY_MEASURES[0]))
+        out['uncertainty_view'] = uncertainty_rgb(res['uncertainty'],
+                                                  measure=res.get('uncertainty_measure', UNCERTAINTY_MEASURES[0]))
     return out
 
 def summary_markdown(res: dict) -> str:
@@ -385,9 +403,11 @@ def summary_markdown(res: dict) -> str:
     src = 'float32' if meta.get('kind') == 'float' else f"{meta['bit_depth']}-bit"
     s = (f"**{w}×{h} → {W}×{H} px** ({src} {meta['format'] or 'image'} in, {written} out)  \n"
          f"{res['tiles']} tiles of {res['tile']} px, overlap {res['overlap']} · {res['mode']}"
-         f"{' (seed %d)' % res['seed'] if res['mode'] == 'sampling' else ''} · AdaIN {'on' if res['adain'] else 'off'} · "
+         f"{' (seed %d)' % res['seed'] if res['mode'] == 'sampling' else ''}"
+         f" · AdaIN {'on' if res['adain'] else 'off'} · "
          + (f"fidelity w = {fid:.2f} · " if fid is not None else "no fidelity path · " if 'fidelity' in res else '')
-         + f"**{res['seconds']:.1f} s** on {res['device']}" + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
+         + f"**{res['seconds']:.1f} s** on {res['device']}"
+         + (f" · model **{res['model_name']}**" if res.get('model_name') else ''))
     if res.get('uncertainty') is not None:
         u = as_image_2d(res['uncertainty'])
         measure = res.get('uncertainty_measure', UNCERTAINTY_MEASURES[0]); name, units = UNCERTAINTY_UNITS[measure]
@@ -408,7 +428,7 @@ _UNIT_HINTS = ((re.compile(r'(?:^|[_\-. ])(?:k|kelvin)$|kelvin'), 'K'),
                (re.compile(r'(?:^|[_\-. ])(?:c|degc|celsius)$|celsius'), '°C'))
 
 def value_units(meta: dict | None) -> str | None:
-    "The units an upload's values are shown in: 'counts' (16-bit raw), '°C' or 'K' (a float map), None (an 8-bit picture)."
+    "Units an upload's values are shown in: 'counts' (16-bit raw), '°C' or 'K' (a float map), None (an 8-bit picture)."
     kind = (meta or {}).get('kind')
     if kind == 'raw16': return 'counts'
     if kind != 'float': return None
@@ -427,7 +447,7 @@ def hottest_spot(img, size: int = 4) -> tuple[float, int, int]:
     return float(m[y, x]), x + k // 2, y + k // 2
 
 def value_stats(res: dict) -> dict | None:
-    "Min, max and hottest spot (a window of `res['spot']` px, one LR pixel) of bicubic, SR [and HR] in the input's units; None for 8-bit."
+    "Min, max, hottest spot (`res['spot']` px: one LR pixel) of bicubic, SR [and HR] in the input's units; None: 8-bit."
     if res.get('units') is None: return None
     imgs = {'bicubic': (res['bicubic'], res['value_range']), 'Real-IISR': (res['sr'], res['value_range'])}
     if res.get('hr_view') is not None: imgs['HR'] = (res['hr_view'], res['hr_range'])
@@ -441,12 +461,14 @@ def value_stats(res: dict) -> dict | None:
 def values_markdown(res: dict) -> str:
     "The table of min / max / hottest spot in the input's units (Markdown); a one-line note for an 8-bit picture."
     st, units = res.get('values'), res.get('units')
-    if not st: return ("*8-bit picture: the views show grey levels (0–1). A 16-bit raw frame or a float TIFF (°C, K) "
-                       "gets a colour bar, a profile and this table in its own units.*")
+    if not st:
+        return ("*8-bit picture: the views show grey levels (0–1). A 16-bit raw frame or a float TIFF (°C, K) "
+                "gets a colour bar, a profile and this table in its own units.*")
     f = (lambda v: f'{v:,.0f}') if units == 'counts' else (lambda v: f'{v:.2f}')
     k, (lo, hi), how = res.get('spot', 4), res['value_range'], res['meta'].get('normalize')
     s = (f"| in {units} | min | max | hottest spot ({k}×{k} px) | at x, y |\n|---|---|---|---|---|\n" +
-         "\n".join(f"| {n} | {f(v['min'])} | {f(v['max'])} | **{f(v['spot'])}** | {v['x']}, {v['y']} |" for n, v in st.items()))
+         "\n".join(f"| {n} | {f(v['min'])} | {f(v['max'])} | **{f(v['spot'])}** | {v['x']}, {v['y']} |"
+                   for n, v in st.items()))
     if res.get('hr') is not None and 'HR' not in st: s += "\n\nThe HR reference is not in the same units: left out."
     rng = {'percentile': "its 1st–99th percentiles", 'minmax': "its min–max"}.get(how, 'its range')
     return s + (f"\n\nBicubic and SR stay within the range the upload was normalised to, {f(lo)} … {f(hi)} {units} "
@@ -460,11 +482,12 @@ image one scale of tokens at a time from your image (bottom gallery). The slider
 **bicubic** upscaling; the line profile shows the values along one row (in °C or counts for a radiometric
 file), and the uncertainty map shows where the model had to guess."""
 
-UNCERTAINTY_CAPTION = ("**Uncertainty** (right of the SR): how much the SR changes when the frame is flipped and "
-                       "transposed before super-resolution (the spread of two such results). Bright = the input did not "
-                       "decide the result: the model is guessing there; dark = every view agrees. On held-out frames the "
-                       "brightest tenth of the pixels errs about 1.4× as much as the darkest tenth (1.8× with 4 views, "
-                       "`sr --uncertainty`; the course's findings appendix) — mostly edges, where bicubic errs most too.")
+UNCERTAINTY_CAPTION = (
+    "**Uncertainty** (right of the SR): how much the SR changes when the frame is flipped and "
+    "transposed before super-resolution (the spread of two such results). Bright = the input did not "
+    "decide the result: the model is guessing there; dark = every view agrees. On held-out frames the "
+    "brightest tenth of the pixels errs about 1.4× as much as the darkest tenth (1.8× with 4 views, "
+    "`sr --uncertainty`; the course's findings appendix) — mostly edges, where bicubic errs most too.")
 
 DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
@@ -482,12 +505,13 @@ def _preview(f, max_file_mb, max_lr_pixels, scale):
     lr, meta = read_upload(f, max_file_mb, max_lr_pixels)
     h, w = lr.shape[-2:]
     units = value_units(meta)
-    kind = f"float32 {meta['format'] or ''} in {units}" if meta['kind'] == 'float' else f"{meta['bit_depth']}-bit {meta['format'] or ''}"
+    kind = (f"float32 {meta['format'] or ''} in {units}" if meta['kind'] == 'float'
+            else f"{meta['bit_depth']}-bit {meta['format'] or ''}")
     desc = f"{w}×{h} px, {kind} → SR {w*scale}×{h*scale} px"
     return _enlarge(colorize(lr, 'gray'), 240), desc, (h, w)
 
 def _compact_state(res: dict) -> dict:
-    "What a session keeps of its last result for redrawing: float16 images, their units and ranges, per-scale images as 8-bit grey."
+    "What a session keeps of its last result to redraw: float16 images, units and ranges, per-scale 8-bit grey images."
     f16 = lambda t: None if t is None else as_image_2d(t).astype(np.float16)
     return dict(bicubic=f16(res['bicubic']), sr=f16(res['sr']), hr_view=f16(res.get('hr_view', res.get('hr'))),
                 patch_nums=res['patch_nums'], units=res.get('units'), value_range=res.get('value_range', (0., 1.)),
@@ -495,7 +519,7 @@ def _compact_state(res: dict) -> dict:
                 scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']])
 
 def _settings_for(model) -> tuple[dict, dict, dict, dict]:
-    "Control updates (decoding, AdaIN, fidelity slider, tile overlap) that show a model's own settings; the fidelity slider is disabled, with a note, without a fidelity path."
+    "Control updates (decoding, AdaIN, fidelity, overlap) showing a model's own settings; no fidelity path: disabled."
     own = model_defaults(model)
     fid = own['fidelity']
     return (dict(value=own['mode']), dict(value=own['adain']),
@@ -519,7 +543,7 @@ def _log_failure(e: Exception, lr_file, model_name):
     if os.environ.get('REALIISR_DEBUG'): traceback.print_exception(e)
 
 def _quiet(gr, cls):
-    "A Gradio input component class whose rejected request values give one log line and a message with no path or value echoed."
+    "A Gradio input component class whose rejected values give one log line and a message echoing no path or value."
     def preprocess(self, payload):
         try: return cls.preprocess(self, payload)
         except Exception as e:
@@ -556,8 +580,8 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
     n_rows = -(-len(default_model.config.vqvae.patch_nums) // 4) if default_model else 3    # gallery rows, 4 per row
     ex = make_examples(work/'examples') if examples else []
     max_row = scale * (max_lr_pixels // MIN_LR_SIDE) - 1     # the tallest SR result the limits allow
-    File, Dropdown, Radio, Number, Checkbox, Slider = (_quiet(gr, c) for c in
-                                                       (gr.File, gr.Dropdown, gr.Radio, gr.Number, gr.Checkbox, gr.Slider))
+    File, Dropdown, Radio, Number, Checkbox, Slider = (
+        _quiet(gr, c) for c in (gr.File, gr.Dropdown, gr.Radio, gr.Number, gr.Checkbox, gr.Slider))
 
     def on_upload(f):
         if _upload_path(f) is None: return None, "", gr.update()
@@ -572,20 +596,23 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
 
     def run(lr_file, ref_file=None, model=names[0] if names else None, cmap='iron', mode=own['mode'], seed=0,
             adain=own['adain'], overlap=ov_u['value'], row=128, fidelity=own['fidelity'], progress=gr.Progress()):
-        "Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM/LPIPS); returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values in the input's units."
+        # Gradio shows this docstring as the API endpoint's description: the text is kept whole
+        ("Super-resolve a thermal image ×4 with one of the offered models (an HR reference adds PSNR/SSIM/LPIPS); "
+         "returns the views, a summary, the SR file in the input's kind, the uncertainty map and a table of values "
+         "in the input's units.")
         _prune(work)
         try:
-            res = process(lr_file, ref_file, resolve_model(model, registry, device), cmap, mode, seed, adain, overlap, row,
-                          progress=lambda d, t: progress((d, t), desc='super-resolving tiles', unit='tiles'), device=device,
-                          out_dir=tempfile.mkdtemp(dir=work), max_file_mb=max_file_mb, max_lr_pixels=max_lr_pixels,
-                          fidelity=fidelity, model_name=model)
+            res = process(lr_file, ref_file, resolve_model(model, registry, device), cmap, mode, seed, adain, overlap,
+                          row, progress=lambda d, t: progress((d, t), desc='super-resolving tiles', unit='tiles'),
+                          device=device, out_dir=tempfile.mkdtemp(dir=work), max_file_mb=max_file_mb,
+                          max_lr_pixels=max_lr_pixels, fidelity=fidelity, model_name=model)
         except Exception as e:
             _log_failure(e, lr_file, model)
             raise gr.Error(user_message(e), duration=None, print_exception=False) from None
         finally: release_memory()                   # a request's working memory goes back to the system
         (h, w), (H, W) = res['lr'].shape[-2:], res['sr'].shape[-2:]
-        _log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model, res['mode'],
-                 res['seconds'])
+        _log.info("served %s %d×%d → %d×%d with %r (%s) in %.1f s", Path(res['download']).name, w, h, W, H, model,
+                  res['mode'], res['seconds'])
         return (res['slider'], res['pseudo'], res['profile'], res['gallery'], res['summary'], res['download'],
                 _compact_state(res), res['row'], res['uncertainty_view'], values_markdown(res))
 
@@ -610,16 +637,16 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                                 elem_id='ref-upload', file_types=list(IMAGE_SUFFIXES), height=160)
                 run_btn = gr.Button('Super-resolve ×4', variant='primary', elem_id='run-button')
                 if ex:
-                    gr.Examples([[e['lr'], e['hr']] for e in ex], [lr_file, ref_file], label='…or pick an example (LR + HR)',
-                                example_labels=[e['label'] for e in ex])
+                    gr.Examples([[e['lr'], e['hr']] for e in ex], [lr_file, ref_file],
+                                label='…or pick an example (LR + HR)', example_labels=[e['label'] for e in ex])
                 with gr.Accordion('Settings', open=True):
                     model = Dropdown(names, value=names[0] if names else None, label='model', elem_id='model-choice',
                                      interactive=len(names) > 1, info='the models this demo offers')
                     cmap = Dropdown(list(THERMAL_CMAPS), value='iron', label='palette')
                     with gr.Row():
                         mode = Radio(list(DECODING_MODES), label='decoding', elem_id='decoding',
-                                     info="greedy: most likely tokens; sampling: top-50 with a seed; expected: mean code "
-                                          "(smoother); the model's own is preselected", **mode_u)
+                                     info="greedy: most likely tokens; sampling: top-50 with a seed; "
+                                          "expected: mean code (smoother); the model's own is preselected", **mode_u)
                         seed = Number(0, precision=0, label='seed (sampling)', minimum=0)
                     fidelity = Slider(0, 1, step=0.05, label='fidelity w', elem_id='fidelity', **fid_u)
                     with gr.Row():
@@ -642,11 +669,12 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                 gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile)',
                                      columns=4, rows=n_rows, height=30 + 180 * n_rows, format='png', elem_id='scales',
                                      object_fit='contain', allow_preview=True)
-                download = gr.File(label="download the SR result in your file's kind (float TIFF for °C, 16-bit or 8-bit PNG)",
-                                   elem_id='download')
+                download = gr.File(label="download the SR result in your file's kind "
+                                         "(float TIFF for °C, 16-bit or 8-bit PNG)", elem_id='download')
         state = gr.State(None, time_to_live=DEMO_KEEP_S)
 
-        demo.load(lambda: gr.update(maximum=255), None, row, api_visibility='private', queue=False)  # page: the examples' SR
+        # page: the examples' SR
+        demo.load(lambda: gr.update(maximum=255), None, row, api_visibility='private', queue=False)
         lr_file.change(on_upload, lr_file, [preview, info, row], api_visibility='private', queue=False)
         model.change(on_model, model, [mode, adain, fidelity, overlap], api_visibility='private', queue=False)
         run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row, fidelity],
@@ -672,10 +700,12 @@ def exposure_notice(host: str, port: int, share: bool, names, max_file_mb: float
                     queue_size: int) -> str | None:
     "The one-line start-up notice of what a demo reachable by others exposes; None on a loopback host without `share`."
     if is_loopback(host) and not share: return None
-    where = ' and '.join(([] if is_loopback(host) else [f"the network at {host}:{port}"]) + (['a public gradio.live link'] if share else []))
-    return (f"NOTICE: the demo is reachable from {where}. Anyone who opens it can run the model{'s' * (len(names) != 1)} "
-            f"{', '.join(names) or '(none)'} (chosen by name; no paths), upload files up to {max_file_mb:g} MB with up to "
-            f"{max_lr_pixels:,} LR pixels, one request at a time with up to {queue_size} waiting; uploads and results "
+    where = ' and '.join(([] if is_loopback(host) else [f"the network at {host}:{port}"])
+                         + (['a public gradio.live link'] if share else []))
+    return (f"NOTICE: the demo is reachable from {where}. Anyone who opens it can run "
+            f"the model{'s' * (len(names) != 1)} {', '.join(names) or '(none)'} (chosen by name; no paths), "
+            f"upload files up to {max_file_mb:g} MB with up to {max_lr_pixels:,} LR pixels, "
+            f"one request at a time with up to {queue_size} waiting; uploads and results "
             f"are deleted after {DEMO_KEEP_S // 60} min.")
 
 class _StderrHandler(logging.StreamHandler):
@@ -690,7 +720,7 @@ def _log_to_stderr():
         _log.addHandler(h); _log.setLevel(logging.INFO)
 
 def _stop_on_signals():
-    "Let SIGINT and SIGTERM stop a blocking server cleanly, temporary folders removed (a background job starts with SIGINT ignored)."
+    "Let SIGINT, SIGTERM stop a blocking server cleanly, removing temp folders (background jobs start ignoring SIGINT)."
     if threading.current_thread() is not threading.main_thread(): return
     def stop(signum, frame): raise KeyboardInterrupt
     for sig in (signal.SIGINT, signal.SIGTERM): signal.signal(sig, stop)
@@ -718,18 +748,24 @@ def launch(host: str = DEMO_HOST, port: int = DEMO_PORT, models=None, share: boo
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Add the demo's options (--host, --port, --model, --models-dir, ...) to an argparse parser."
-    parser.add_argument('--host', default=DEMO_HOST, help='interface to serve on (default 127.0.0.1: this machine only; 0.0.0.0: the network)')
+    parser.add_argument('--host', default=DEMO_HOST,
+                        help='interface to serve on (default 127.0.0.1: this machine only; 0.0.0.0: the network)')
     parser.add_argument('--port', type=int, default=DEMO_PORT, help=f'port (default {DEMO_PORT})')
     parser.add_argument('--model', action='append', metavar='NAME=PATH',
-                        help="a model to offer under NAME (repeatable): NAME=PATH, a bare model folder (named after it), or "
-                             "NAME= for the bundled model; visitors pick a name, never a path (default: the bundled model)")
+                        help="a model to offer under NAME (repeatable): NAME=PATH, a bare model folder (named after "
+                             "it), or NAME= for the bundled model; visitors pick a name, never a path "
+                             "(default: the bundled model)")
     parser.add_argument('--models-dir', action='append', metavar='DIR',
-                        help='offer every model folder in DIR (DIR/NAME/ or DIR/NAME/model/) under its NAME (repeatable)')
+                        help='offer every model folder in DIR (DIR/NAME/ or DIR/NAME/model/) '
+                             'under its NAME (repeatable)')
     parser.add_argument('--device', help='cpu, cuda, mps (default: best available)')
     parser.add_argument('--share', action='store_true', help='also create a public gradio.live link')
-    parser.add_argument('--max-pixels', type=int, default=DEMO_MAX_LR_PIXELS, help=f'largest LR image in pixels (default {DEMO_MAX_LR_PIXELS:,})')
-    parser.add_argument('--max-file-mb', type=float, default=DEMO_MAX_FILE_MB, help=f'largest upload in MB (default {DEMO_MAX_FILE_MB})')
-    parser.add_argument('--queue-size', type=int, default=DEMO_QUEUE_SIZE, help=f'requests that may wait while one runs (default {DEMO_QUEUE_SIZE})')
+    parser.add_argument('--max-pixels', type=int, default=DEMO_MAX_LR_PIXELS,
+                        help=f'largest LR image in pixels (default {DEMO_MAX_LR_PIXELS:,})')
+    parser.add_argument('--max-file-mb', type=float, default=DEMO_MAX_FILE_MB,
+                        help=f'largest upload in MB (default {DEMO_MAX_FILE_MB})')
+    parser.add_argument('--queue-size', type=int, default=DEMO_QUEUE_SIZE,
+                        help=f'requests that may wait while one runs (default {DEMO_QUEUE_SIZE})')
     parser.add_argument('--threads', type=int, help='CPU threads for PyTorch (default: all cores)')
     parser.add_argument('--no-examples', action='store_true', help='do not generate the synthetic examples')
     parser.add_argument('--open', action='store_true', help='open the page in a browser')
@@ -737,7 +773,8 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 def run_demo_command(args) -> None:
     "Run the demo from parsed arguments (see `add_demo_arguments`); blocks until interrupted."
-    if args.port is not None and not 0 < args.port < 65536: raise ValueError(f"--port must be 1–65535, got {args.port}")
+    if args.port is not None and not 0 < args.port < 65536:
+        raise ValueError(f"--port must be 1–65535, got {args.port}")
     queue_size = getattr(args, 'queue_size', DEMO_QUEUE_SIZE)
     if queue_size < 1: raise ValueError(f"--queue-size must be at least 1, got {queue_size}")
     models = model_registry(args.model, getattr(args, 'models_dir', None))    # bad paths: one line, before serving
@@ -758,7 +795,7 @@ def _libc():
     except OSError: return None
 
 def limit_malloc_arenas(n: int = 2) -> bool:
-    "Let glibc's malloc use at most `n` arenas in this process (what MALLOC_ARENA_MAX=n does at start-up); False elsewhere."
+    "Let glibc's malloc use at most `n` arenas in this process (like MALLOC_ARENA_MAX=n at start-up); False elsewhere."
     lib = _libc()
     return bool(lib and lib.mallopt(-8, int(n)))        # -8: M_ARENA_MAX
 
@@ -774,13 +811,13 @@ def rss_mb(pid: int, field: str = 'VmRSS') -> float | None:
     return next((int(l.split()[1]) / 1024 for l in status.splitlines() if l.startswith(field + ':')), None)
 
 def classroom_calls(folder, n: int = 8) -> list[dict]:
-    "`n` /super_resolve requests on the built-in examples (written to `folder`), each with its HR reference: greedy, then sampling (seed: the call's index)."
+    "`n` /super_resolve calls on examples written to `folder`, each with its HR: greedy, then sampling (seed = index)."
     ex = make_examples(folder)
-    return [dict(lr_file=ex[k % len(ex)]['lr'], ref_file=ex[k % len(ex)]['hr'], mode='greedy' if k < len(ex) else 'sampling',
-                 seed=k) for k in range(n)]
+    return [dict(lr_file=ex[k % len(ex)]['lr'], ref_file=ex[k % len(ex)]['hr'],
+                 mode='greedy' if k < len(ex) else 'sampling', seed=k) for k in range(n)]
 
 def load_test(url: str, calls: list[dict], pid: int | None = None, timeout: float = 900., poll_s: float = 0.2) -> dict:
-    "Submit `calls` (keyword arguments of /super_resolve, files as paths) at once, one gradio_client each; latency, queue positions, progress, results, wall time, server RSS."
+    "Submit `calls` (/super_resolve kwargs) at once, a client each: latency, queue ranks, progress, results, time, RSS."
     from gradio_client import Client, handle_file
     from gradio_client.utils import Status
     clients = [Client(url, verbose=False) for _ in calls]                # one session per visitor, connected beforehand
