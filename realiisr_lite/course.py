@@ -26,13 +26,14 @@ def _directives(src: str) -> dict:
     return out
 
 def _function_spans(source: str, names=None) -> list[tuple]:
-    "(first body line, column, last line, qualified name) of each function or method to blank, outermost only, in order."
+    "(first body line, column, last line, qualified name) of each function/method to blank, outermost only, in order."
     spans = []
     def visit(node, prefix):
         for ch in ast.iter_child_nodes(node):
             if isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 body = ch.body
-                has_doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], 'value', None), ast.Constant) and isinstance(body[0].value.value, str)
+                has_doc = (isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], 'value', None), ast.Constant)
+                           and isinstance(body[0].value.value, str))
                 if (not names or ch.name in names) and not (has_doc and len(body) == 1):   # a docstring alone stays
                     first = body[1] if has_doc else body[0]
                     spans.append((first.lineno, first.col_offset, ch.end_lineno, prefix + ch.name))
@@ -43,7 +44,7 @@ def _function_spans(source: str, names=None) -> list[tuple]:
     return sorted(spans)
 
 def blank_functions(source: str, names=None) -> str:
-    "Replace the bodies of the named functions/methods (all when `names` is empty) by `raise NotImplementedError`, keeping signatures and docstrings."
+    "Bodies of the `names` functions (all if empty) → `raise NotImplementedError`; signatures and docstrings kept."
     lines = source.splitlines()
     for line0, col, line1, name in reversed(_function_spans(source, names)):
         stmt = f"raise NotImplementedError('Exercise: implement {name}')"
@@ -52,13 +53,15 @@ def blank_functions(source: str, names=None) -> str:
     return '\n'.join(lines) + ('\n' if source.endswith('\n') else '')
 
 # %% ../nbs/13_course.ipynb #7afff21a
-COURSE_KEY = 'realiisr_course'          # cell metadata of the student version: {'kind': 'function'|'exercise', 'name': ...}
-_STUB_RE = re.compile(r"""(?:^|:)[ \t]*raise NotImplementedError\((['"])(Exercise.*?)\1\)""", re.M)   # a statement, not a string
+# cell metadata of the student version: {'kind': 'function'|'exercise', 'name': ...}
+COURSE_KEY = 'realiisr_course'
+# a statement, not a string
+_STUB_RE = re.compile(r"""(?:^|:)[ \t]*raise NotImplementedError\((['"])(Exercise.*?)\1\)""", re.M)
 
 def _src(c) -> str: return ''.join(c['source']) if isinstance(c['source'], list) else c['source']
 
 def _exercise_names(cells) -> dict:
-    "{index of each `#| solution` cell: its name}, e.g. 'exercise 2 (The mask with loops)', from the numbered bold items under 'Exercises'."
+    "{index of a `#| solution` cell: its name, e.g. 'exercise 2 (…)'} from the numbered bold items in 'Exercises'."
     events, in_ex = [], False                     # ('items', [(number, title)]) from markdown, ('sol', cell index)
     for i, c in enumerate(cells):
         s = _src(c)
@@ -79,12 +82,13 @@ def _exercise_names(cells) -> dict:
             pool = pool[len(take):]
             if not take: last += 1; out[i] = f'exercise {last}'; continue
             nums, titles = [n for n, _ in take], '; '.join(t.strip().rstrip('.') for _, t in take)
-            out[i] = f"exercise {nums[0]} ({titles})" if len(nums) == 1 else f"exercises {nums[0]}-{nums[-1]} ({titles})"
+            out[i] = (f"exercise {nums[0]} ({titles})" if len(nums) == 1
+                      else f"exercises {nums[0]}-{nums[-1]} ({titles})")
             last = int(nums[-1])
     return out
 
 def course_items(nb: dict) -> list[dict]:
-    "The functions to implement and the exercises of a notebook (instructor or student version), in order: {'cell', 'kind', 'name', 'stub'}."
+    "A notebook's functions to implement and exercises (either version), in order: {'cell', 'kind', 'name', 'stub'}."
     cells, ex_names, items = nb['cells'], _exercise_names(nb['cells']), []
     for i, c in enumerate(cells):
         if c['cell_type'] != 'code': continue
@@ -106,7 +110,8 @@ def student_cell(src: str, exercise: str | None = None) -> str:
     if 'solution' in d:
         head = [l for l in src.splitlines() if l.lstrip().startswith('#')]
         body = [l for l in head if not l.lstrip().startswith('#|')]
-        msg = f"{exercise[0].upper()}{exercise[1:]}: write your solution here" if exercise else 'Exercise: write your solution here'
+        msg = (f"{exercise[0].upper()}{exercise[1:]}: write your solution here" if exercise
+               else 'Exercise: write your solution here')
         return '\n'.join(body + ["# YOUR CODE HERE", f"raise NotImplementedError({msg!r})"])
     if 'blank' in d:
         code = '\n'.join(l for l in src.splitlines() if not re.match(r'^\s*#\|\s*blank', l))
@@ -114,7 +119,7 @@ def student_cell(src: str, exercise: str | None = None) -> str:
     return src
 
 def student_notebook(nb: dict) -> dict:
-    "A student copy of a notebook (nbformat JSON dict): blanks in place, each tagged in its cell metadata, and a banner cell at the top."
+    "A student copy of a notebook (nbformat dict): blanks in place, tagged in cell metadata, and a banner cell on top."
     nb = json.loads(json.dumps(nb))
     items = {it['cell']: it for it in course_items(nb)}
     for i, c in enumerate(nb['cells']):
@@ -134,7 +139,7 @@ def student_notebook(nb: dict) -> dict:
     return nb
 
 def learning_path_copy(nb: dict) -> dict:
-    "The learning path (index.ipynb) for the student folder: unchanged but for its outputs, which are cleared; no banner, nothing blanked."
+    "The learning path (index.ipynb) for the student folder: outputs cleared, else unchanged (no banner, no blanks)."
     nb = json.loads(json.dumps(nb))
     for i, c in enumerate(nb['cells']):
         c.setdefault('id', f'cell-{i}'); c.setdefault('metadata', {})
@@ -143,14 +148,16 @@ def learning_path_copy(nb: dict) -> dict:
     return nb
 
 def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb', index: bool = True) -> list[Path]:
-    "Write student versions of the course notebooks (default: the repository's nbs/) into `dest`, and the learning path `index.ipynb` (`index=True`)."
+    "Write student copies of the course notebooks (default: the repo's nbs/) and, if `index`, `index.ipynb` to `dest`."
     src_dir = Path(nbs_dir) if nbs_dir else Path(__file__).resolve().parent.parent/'nbs'
-    if not src_dir.is_dir(): raise FileNotFoundError(f"notebook folder not found: {src_dir} (pass the folder of the course notebooks)")
+    if not src_dir.is_dir():
+        raise FileNotFoundError(f"notebook folder not found: {src_dir} (pass the folder of the course notebooks)")
     from realiisr_lite.core import make_folder, write_atomic
     dest = make_folder(dest)
     out = []
     if index and (src_dir/'index.ipynb').is_file():
-        write_atomic(dest/'index.ipynb', json.dumps(learning_path_copy(json.loads((src_dir/'index.ipynb').read_text())), indent=1, ensure_ascii=False))
+        write_atomic(dest/'index.ipynb', json.dumps(learning_path_copy(json.loads((src_dir/'index.ipynb').read_text())),
+                                                    indent=1, ensure_ascii=False))
         out.append(dest/'index.ipynb')
     for p in sorted(src_dir.glob(pattern)):
         nb = json.loads(p.read_text())
@@ -163,7 +170,8 @@ def export_student(dest, nbs_dir=None, pattern: str = '[0-9]*.ipynb', index: boo
 def _first_line(src: str, width: int = 70) -> str:
     "The first line of a cell that a reader sees (not a `#|` directive, not blank), shortened."
     for l in src.splitlines():
-        if l.strip() and not l.lstrip().startswith('#|'): return l.strip() if len(l.strip()) <= width else l.strip()[:width - 1] + '…'
+        if l.strip() and not l.lstrip().startswith('#|'):
+            return l.strip() if len(l.strip()) <= width else l.strip()[:width - 1] + '…'
     return ''
 
 def _error_line(exc, width: int = 200) -> str:
@@ -172,11 +180,12 @@ def _error_line(exc, width: int = 200) -> str:
     msg = ' '.join(str(exc).split())
     msg = type(exc).__name__ + (f': {msg}' if msg else '')
     cell_frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith('<ipython-input')]
-    if cell_frames and cell_frames[0].line and not _STUB_RE.search(cell_frames[0].line): msg += f" (at `{_first_line(cell_frames[0].line)}`)"
+    if cell_frames and cell_frames[0].line and not _STUB_RE.search(cell_frames[0].line):
+        msg += f" (at `{_first_line(cell_frames[0].line)}`)"
     return msg if len(msg) <= width else msg[:width - 1] + '…'
 
 def run_notebook(path, skip_flags=('slow', 'gpu'), cell_timeout: int | None = 600, save_to=None) -> dict:
-    "Run a notebook as `nbdev-test` does (IPython shell in the notebook's folder, `slow`/`gpu` cells skipped) up to its first failing cell; `save_to`: write it there with its outputs."
+    "Run a notebook like `nbdev-test` (no `slow`/`gpu` cells) to its first failure; `save_to`: save with outputs."
     import os, time
     from nbdev.test import nb_test_cells
     from execnb.shell import CaptureShell
@@ -231,19 +240,21 @@ def _heading(cells, i) -> str:
     return 'the top of the notebook'
 
 def check_notebook(path, timeout: float | None = None, env: dict | None = None) -> dict:
-    "Run a notebook in a fresh Python process and sort its functions and exercises into solved, failing, remaining and unchecked."
+    "Run a notebook in a fresh Python process; its functions and exercises: solved, failing, remaining or unchecked."
     import os, subprocess, sys, tempfile
     path = Path(path)
     nb = json.loads(path.read_text())
     items = course_items(nb)
     with tempfile.TemporaryDirectory() as d:
         out = Path(d)/'result.json'
-        code = 'import sys, json; from realiisr_lite.course import run_notebook; json.dump(run_notebook(sys.argv[1]), open(sys.argv[2], "w"))'
+        code = ('import sys, json; from realiisr_lite.course import run_notebook; '
+                'json.dump(run_notebook(sys.argv[1]), open(sys.argv[2], "w"))')
         try:
-            p = subprocess.run([sys.executable, '-c', code, str(path.absolute()), str(out)], capture_output=True, text=True,
-                               timeout=timeout, env=env)
+            p = subprocess.run([sys.executable, '-c', code, str(path.absolute()), str(out)], capture_output=True,
+                               text=True, timeout=timeout, env=env)
             r = json.loads(out.read_text()) if out.exists() else dict(ok=False, failed_cell=None, error=(
-                f"the notebook's process ended without a result (exit {p.returncode}): " + (p.stderr.strip().splitlines() or [''])[-1][:160]))
+                f"the notebook's process ended without a result (exit {p.returncode}): "
+                + (p.stderr.strip().splitlines() or [''])[-1][:160]))
         except subprocess.TimeoutExpired: r = dict(ok=False, failed_cell=None, error=f'timed out after {timeout} s')
     f = r['failed_cell']
     for it, end in zip(items, [it['cell'] for it in items[1:]] + [len(nb['cells'])]):
@@ -255,16 +266,21 @@ def check_notebook(path, timeout: float | None = None, env: dict | None = None) 
     if f is not None:
         owner = [it for it in items if it['cell'] <= f]
         first = _first_line(_src(nb["cells"][f]))
-        cell, err = f'cell "{first}"', err.replace(f' (at `{first}`)', '')  # the failing line is the cell's first: say it once
+        # the failing line is the cell's first: say it once
+        cell, err = f'cell "{first}"', err.replace(f' (at `{first}`)', '')
         if not owner: where = f'in section "{_heading(nb["cells"], f)}", {cell}'
-        else: where = f"in {_label(owner[-1])}, {cell}" if owner[-1]['cell'] == f else f"after {_label(owner[-1])}, {cell}"
+        else: where = (f"in {_label(owner[-1])}, {cell}" if owner[-1]['cell'] == f
+                       else f"after {_label(owner[-1])}, {cell}")
     return dict(notebook=path.name, ok=r['ok'], error=err, where=where, seconds=r.get('seconds'), items=items)
 
 def format_check(r: dict) -> str:
-    "One line per notebook (passes or FAILS, solved/total, what remains), and a second line saying where it first fails."
+    "One line per notebook (passes or FAILS, solved/total, what remains) and a second line saying where it first fails."
     its = r['items']; rest = [it for it in its if it['status'] != 'solved']
-    line = f"{r['notebook']:22s} {'passes' if r['ok'] else 'FAILS '}  " + (f"{len(its) - len(rest)}/{len(its)} solved" if its else 'no exercises')
-    if rest: line += '; remaining: ' + ', '.join(_label(it) + (' (written, not checked yet)' if it['status'] == 'unchecked' else '') for it in rest)
+    line = f"{r['notebook']:22s} {'passes' if r['ok'] else 'FAILS '}  " + (
+        f"{len(its) - len(rest)}/{len(its)} solved" if its else 'no exercises')
+    if rest:
+        line += '; remaining: ' + ', '.join(
+            _label(it) + (' (written, not checked yet)' if it['status'] == 'unchecked' else '') for it in rest)
     if not r['ok']: line += f"\n    first failure {r['where'] or ''}{': ' if r['where'] else ''}{r['error']}"
     return line
 
@@ -275,7 +291,7 @@ def course_summary(results: list) -> str:
             f"{solved} of {len(its)} functions and exercises solved, {len(its) - solved} remaining")
 
 def check_course(paths, workers: int | None = None, timeout: float | None = None, progress=None) -> list[dict]:
-    "`check_notebook` for every notebook in the given folders/files (several at a time), in name order; `progress(result)` as each is ready."
+    "`check_notebook` for each notebook in the folders/files (several at once), in name order; `progress(result)` each."
     import os
     from concurrent.futures import ThreadPoolExecutor
     files = []
@@ -283,10 +299,13 @@ def check_course(paths, workers: int | None = None, timeout: float | None = None
         if p.is_dir(): files += sorted(q for q in p.glob('*.ipynb') if not q.name.startswith(('_', '.')))
         elif p.suffix == '.ipynb' and p.is_file(): files.append(p)
         else: raise FileNotFoundError(f"not a notebook or a folder: {p}")
-    if not files: raise FileNotFoundError(f"no notebooks in {', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))}")
+    if not files:
+        raise FileNotFoundError(
+            f"no notebooks in {', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))}")
     cpus = os.cpu_count() or 1
     workers = max(1, min(workers or min(cpus, 4), len(files)))
-    env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, cpus // workers))); env.setdefault('MPLBACKEND', 'Agg')
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', str(max(1, cpus // workers))); env.setdefault('MPLBACKEND', 'Agg')
     out = []
     with ThreadPoolExecutor(workers) as ex:
         for r in ex.map(lambda f: check_notebook(f, timeout, env), files):
