@@ -64,17 +64,18 @@ class SRResult:
     timings: dict = field(default_factory=dict)
 
 def check_lr(lr, max_pixels: int = MAX_LR_PIXELS) -> torch.Tensor:
-    "An LR batch (B, 1, h, w) that can be super-resolved, or InputImageError: NaN/inf, values outside [0, 1], too small or too large."
+    "An LR batch (B, 1, h, w) fit for SR, or InputImageError (NaN/inf, outside [0, 1], too small or too large)."
     x = as_batch(lr)
     if not torch.isfinite(x).all(): raise InputImageError("the LR image contains NaN/inf values")
-    if x.min() < -1e-3 or x.max() > 1 + 1e-3: raise InputImageError(f"LR values must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]")
+    if x.min() < -1e-3 or x.max() > 1 + 1e-3:
+        raise InputImageError(f"LR values must lie in [0, 1], got [{x.min():.3g}, {x.max():.3g}]")
     h, w = x.shape[-2:]
     if (problem := image_size_problem(w, h, MIN_LR_SIDE, max_pixels)): raise InputImageError(problem)
     return x
 
 # %% ../nbs/08a_inference.ipynb #a7cd1d4b
 def prepare(model: RealIISR, x_B1hw) -> tuple[torch.Tensor, int]:
-    "The LR batch on the model's device, padded (reflect) to at least one tile and to whole latent cells; and the LR px per latent cell."
+    "The LR batch on the model's device, padded to ≥ one tile and whole latent cells; and the LR px per latent cell."
     cfg = model.config
     # a: LR pixels per latent cell, tiles start on that grid
     t, a = cfg.lr_size, max(1, cfg.lr_size // cfg.var.grid)
@@ -86,7 +87,7 @@ def prepare(model: RealIISR, x_B1hw) -> tuple[torch.Tensor, int]:
 
 def generate_latents(model: RealIISR, xp, prior, dec: Decoding, overlap: int, intermediates: bool = False,
                      measure: str | None = None, batch_size: int = 32, progress=None, timings: dict | None = None):
-    "Tokens of every tile, their latent maps blended with feathered weights: [f̂ (and f̂ after each scale)], the blended uncertainty or None, tiles."
+    "Tokens of every tile, latents blended with feathered weights: [f̂, per scale], blended uncertainty, tiles."
     cfg, tm = model.config, {} if timings is None else timings
     t, s, G = cfg.lr_size, cfg.scale, cfg.var.grid
     a = max(1, t // G)
@@ -118,7 +119,7 @@ def generate_latents(model: RealIISR, xp, prior, dec: Decoding, overlap: int, in
     return list(acc / norm), None if unc is None else unc / norm, len(jobs)
 
 def decode_latents(model: RealIISR, f_hat_BCHW, xp, prior, w: float, tile: int = 128) -> torch.Tensor:
-    "decode_fhat of a blended latent map: in one piece up to (tile + 2·halo) latent cells a side, larger maps in overlapping latent tiles."
+    "decode_fhat of a blended latent map: in one piece up to (tile + 2·halo) cells a side, larger ones in latent tiles."
     halo = 18 if model.config.vqvae.decoder == 'compact' else 6     # latent cells: the compact decoder sees ±34 LR px
     Hl, Wl = f_hat_BCHW.shape[-2:]
     if Hl <= tile + 2 * halo and Wl <= tile + 2 * halo: return model.decode_fhat(f_hat_BCHW, xp, prior, w)
@@ -135,7 +136,7 @@ def decode_latents(model: RealIISR, f_hat_BCHW, xp, prior, w: float, tile: int =
     return out
 
 def to_output(img_B1HW, x_B1hw, scale: int, use_adain: bool) -> torch.Tensor:
-    "The decoded image cut to scale × the LR size, in [0, 1], on the CPU, AdaIN-corrected towards the bicubic LR if asked."
+    "The decoded image cut to scale × the LR size, in [0, 1], on the CPU, AdaIN-corrected to the bicubic LR if asked."
     h, w = x_B1hw.shape[-2:]
     sr = img_B1HW[..., :h * scale, :w * scale].clamp(0, 1).float().cpu()
     if not use_adain: return sr
@@ -150,12 +151,12 @@ def super_resolve(model: RealIISR, lr, decoding: Decoding | None = None, overlap
                   intermediates: bool = False,
                   uncertainty: bool | str = False, tta_views: int = 4, batch_size: int = 32, progress=None,
                   max_pixels: int = MAX_LR_PIXELS) -> SRResult:
-    "×scale SR of an LR image (B, 1, h, w) of any size: prepare → prior → tokens per tile, latents blended → one decode → output."
+    "×scale SR of an LR image (B, 1, h, w) of any size: prepare, prior, tokens per tile, blended latents, one decode."
     cfg, x = model.config, check_lr(lr, max_pixels)
     dec = (decoding or Decoding()).resolved(cfg)
     measure = UNCERTAINTY_MEASURES[0] if uncertainty is True else uncertainty or None
-    if measure not in (None,
-                       *UNCERTAINTY_MEASURES): raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}")
+    if measure not in (None, *UNCERTAINTY_MEASURES):
+        raise ValueError(f"uncertainty must be True, False or one of {UNCERTAINTY_MEASURES}")
     was, t0, tm = model.training, time.perf_counter(), {}
     model.eval()
     xp, a = prepare(model, x)
@@ -198,7 +199,7 @@ def _dihedral(x: torch.Tensor, t: int, inverse: bool = False) -> torch.Tensor:
 def flip_uncertainty(model: RealIISR, x_B1hw, decoding: Decoding, views: int = 4, overlap: int | None = None,
                      first=None,
                      batch_size: int = 32) -> torch.Tensor:
-    "The spread (population std, % of the range) of the SR over `views` flipped/transposed copies of the input, each mapped back."
+    "The SR's spread (population std, % of the range) over `views` flipped/transposed inputs, each mapped back."
     if not 2 <= views <= 8: raise ValueError(f"tta_views must be between 2 and 8, got {views}")
     sr0 = super_resolve(model, x_B1hw, decoding, overlap, batch_size=batch_size).sr if first is None else first
     srs = [sr0] + [_dihedral(super_resolve(model, _dihedral(x_B1hw, v), decoding, overlap, batch_size=batch_size).sr,
@@ -211,8 +212,9 @@ UNCERTAINTY_UNITS = {'tta': ('flip spread', '% of the range'),             # the
 TTA_REFERENCE = 1.0        # % of the range: the top of the scale of a written `tta` map (`sr --uncertainty`)
 
 def uncertainty_reference(model: RealIISR, measure: str = 'tta') -> float:
-    "The top of a measure's scale: 'tta' a spread of 1 % of the range; else its value for a uniform guess over the codebook."
-    if measure not in UNCERTAINTY_MEASURES: raise ValueError(f"unknown uncertainty measure {measure!r}; choose from {UNCERTAINTY_MEASURES}")
+    "The top of a measure's scale: 'tta' 1 % of the range; else its value for a uniform guess over the codebook."
+    if measure not in UNCERTAINTY_MEASURES:
+        raise ValueError(f"unknown uncertainty measure {measure!r}; choose from {UNCERTAINTY_MEASURES}")
     if measure == 'tta': return TTA_REFERENCE
     if measure == 'entropy': return math.log(model.config.vqvae.codebook_size)
     t, dev = model.config.lr_size, next(model.parameters()).device
@@ -223,12 +225,12 @@ def uncertainty_reference(model: RealIISR, measure: str = 'tta') -> float:
 
 # %% ../nbs/08a_inference.ipynb #c16f9b95
 def has_fidelity_path(model) -> bool:
-    "True when the fidelity weight w acts on a model: a prior, and a decoder with a fidelity path or one that reads the LR frame."
+    "True when the fidelity weight w acts: a prior, and a decoder with a fidelity path or one that reads the LR frame."
     return getattr(model, 'prior', None) is not None and (getattr(model.vqvae, 'fidelity', None) is not None
                                                           or model.vqvae.config.decoder == 'compact')
 
 def sr_provenance(model, decoding: Decoding | None = None, model_path=None, overlap: int | None = None) -> dict:
-    "What made an SR file (software, model, scale, decoding as used; fidelity None: no fidelity path): what `save_like_input` records."
+    "What made an SR file (software, model, scale, decoding as used): the record `save_like_input` writes."
     from realiisr_lite import __version__
     cfg, meta = model.config, getattr(model, 'meta', None) or {}
     d = (decoding or Decoding()).resolved(cfg)
@@ -243,7 +245,7 @@ def sr_provenance(model, decoding: Decoding | None = None, model_path=None, over
 
 # %% ../nbs/08a_inference.ipynb #824ee9ba
 def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)):
-    "Real-IISR's pipeline (LR → heat/edge maps → TSG → prefix → next-scale VAR → CAC decode → SR), with real thumbnails if given a model and an LR tile."
+    "Real-IISR's pipeline (LR → heat/edge maps → TSG → prefix → VAR → CAC decode → SR), with a model's real thumbnails."
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
     from realiisr_lite.core import get_cmap, as_image_2d
@@ -291,6 +293,7 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
         start, end = ((xa + W, ya), (xb, yb)) if xb > xa else ((xa + W / 2, ya - H / 2 if yb < ya else ya + H / 2),
                                                                (xb + W / 2, yb + H / 2 if yb < ya else yb - H / 2))
         ax.annotate('', xy=end, xytext=start, arrowprops=dict(arrowstyle='->', lw=1.0, color='#333333'))
-    ax.text(0.5, 0.04, 'training: cross-entropy over all scales + 0.2·MSE + 0.8·TOC (thermal order of neighbouring patches); tokenizer frozen',
+    ax.text(0.5, 0.04, 'training: cross-entropy over all scales + 0.2·MSE + 0.8·TOC '
+            '(thermal order of neighbouring patches); tokenizer frozen',
             ha='center', fontsize=9, style='italic')
     return fig

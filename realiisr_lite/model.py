@@ -15,7 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import as_batch, save_tensors_atomic, load_tensors, bundled_weights_dir, make_folder, write_atomic
+from .core import (as_batch, save_tensors_atomic, load_tensors, bundled_weights_dir, make_folder,
+                                write_atomic)
 from .metrics import SRVGGNetCompact, grey_compact_weights, load_weights
 from .vqvae import MultiScaleVQVAE, save_vqvae, load_vqvae, lookup
 from .var import NextScaleTransformer, generate
@@ -29,16 +30,17 @@ __all__ = ['RealIISR', 'ResidualSRNet', 'CompactSRNet', 'make_prior', 'save_pret
 
 # %% ../nbs/08_model.ipynb #28ce68f7
 class RealIISR(nn.Module):
-    "Real-IISR-lite: [regression prior +] frozen VQ-VAE + next-scale transformer with [LR | TSG | start] prefix + CAC + CE/MSE/TOC."
+    "Real-IISR-lite: [prior +] frozen VQ-VAE + next-scale transformer, prefix [LR | TSG | start], CAC, CE/MSE/TOC."
     def __init__(self, config: RealIISRConfig | None = None, vqvae: MultiScaleVQVAE | None = None):
         super().__init__()
         self.config = cfg = config or get_config('tiny')
         self.vqvae = (vqvae or MultiScaleVQVAE(cfg.vqvae)).eval().requires_grad_(False)
-        if self.vqvae.config.patch_nums != cfg.var.patch_nums: raise ValueError("tokenizer and transformer patch_nums differ")
-        if cfg.prior not in (None,
-                             'regression'): raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
-        if cfg.tsg_inject not in ('concat',
-                                  'add'): raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
+        if self.vqvae.config.patch_nums != cfg.var.patch_nums:
+            raise ValueError("tokenizer and transformer patch_nums differ")
+        if cfg.prior not in (None, 'regression'):
+            raise ValueError(f"prior must be None or 'regression', got {cfg.prior!r}")
+        if cfg.tsg_inject not in ('concat', 'add'):
+            raise ValueError(f"tsg_inject must be 'concat' or 'add', got {cfg.tsg_inject!r}")
         self.prior = make_prior(cfg).eval().requires_grad_(False) if cfg.prior else None
         self.var = NextScaleTransformer(cfg.var)
         self.var.use_codebook(self.vqvae.codebook)
@@ -95,7 +97,7 @@ def guide_image(self: RealIISR, lr_B1hw, prior_B1HW) -> torch.Tensor:
 
 @patch
 def decode_fhat(self: RealIISR, f_hat_BChw, lr_B1hw, prior_B1HW=None, w: float = 0.0) -> torch.Tensor:
-    "SR image (not clipped) from a latent map: [prior +] decoder(f̂) with the fidelity path at weight w; 'compact' decoder: w·prior + (1 − w)·decoder(f̂, LR)."
+    "SR (not clipped) from a latent map: [prior +] decoder(f̂) at fidelity w; 'compact': w·prior + (1 − w)·decoder."
     if self.prior is None: return self.vqvae.fhat_to_img(f_hat_BChw)
     p = self.prior_image(lr_B1hw) if prior_B1HW is None else prior_B1HW
     if self.vqvae.config.decoder == 'compact':         # the generated image, blended towards the prior by w
@@ -127,8 +129,8 @@ def decode_logits(self: RealIISR, logits_BLV, codebook=None, lr_B1hw=None, prior
     "SR image (B, 1, H, W) decoded from teacher-forced logits: argmax codes (straight-through softmax if configured)."
     pn, cb = self.config.vqvae.patch_nums, (self.vqvae.codebook if codebook is None else codebook)
     mode = self.config.pixel_loss
-    if mode not in ('argmax', 'st_softmax',
-                    'soft'): raise ValueError(f"pixel_loss must be 'argmax', 'st_softmax' or 'soft', got {mode!r}")
+    if mode not in ('argmax', 'st_softmax', 'soft'):
+        raise ValueError(f"pixel_loss must be 'argmax', 'st_softmax' or 'soft', got {mode!r}")
     if mode != 'argmax':
         probs = logits_BLV.float().softmax(-1)
         soft = probs @ cb.float() if cb.dim() == 2 else torch.bmm(probs, cb.float())
@@ -142,7 +144,7 @@ def decode_logits(self: RealIISR, logits_BLV, codebook=None, lr_B1hw=None, prior
 
 @patch
 def teacher_forced(self: RealIISR, lr_B1hw, hr_B1HW) -> tuple:
-    "Teacher-forced pass: (logits (B, L, V), true token indices per scale, prior image or None, condition-adapted codebook or None)."
+    "Teacher-forced pass: (logits (B, L, V), true indices per scale, prior image or None, adapted codebook or None)."
     with torch.no_grad(): p = self.prior_image(lr_B1hw) if self.prior is not None else None
     prefix_BPD, cond_BD, cb = self.condition(lr_B1hw, p)
     with torch.no_grad(): idx_list = self.vqvae.img_to_idx(hr_B1HW if p is None else hr_B1HW - p)
@@ -184,13 +186,13 @@ def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | No
                    seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
                    prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
                    use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
-    "Generate a batch of LR tiles of the model's tile size: {'idx', 'fhat', 'image' (SR in [0, 1]), optional 'intermediates', 'entropy', 'variance'}."
+    "Generate LR tiles of the model's size: {'idx', 'fhat', 'image' in [0, 1], [intermediates, entropy, variance]}."
     lr = as_batch(lr_B1hw)
     if decode is None: decode = self.config.decode if greedy else 'sample'
     top_k = self.config.top_k if top_k is None else top_k
     temperature = self.config.temperature if temperature is None else temperature
-    if tokens not in ('generated',
-                      'neutral'): raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
+    if tokens not in ('generated', 'neutral'):
+        raise ValueError(f"tokens must be 'generated' or 'neutral', got {tokens!r}")
     w = self.config.fidelity if fidelity is None else fidelity
     t0 = time.perf_counter()
     p = self.prior_image(lr) if self.prior is not None and prior_B1HW is None else prior_B1HW
@@ -242,7 +244,7 @@ class ResidualSRNet(nn.Module):
         return self(lr.to(next(self.parameters()).device)).clamp(0, 1).cpu()
 
 class CompactSRNet(SRVGGNetCompact):
-    "Real-ESRGAN's compact SR network for one channel, as the regression prior or twin (`from_realesrgan` loads its weights)."
+    "Real-ESRGAN's compact SR network for one channel, as prior or twin (`from_realesrgan` loads its weights)."
     def __init__(self, scale: int = 4, n_conv: int = 32):
         super().__init__(1, 1, n_conv=n_conv, scale=scale)
 
@@ -256,14 +258,14 @@ class CompactSRNet(SRVGGNetCompact):
         return self(as_batch(lr).to(next(self.parameters()).device)).clamp(0, 1).cpu()
 
 def make_prior(cfg: 'RealIISRConfig') -> nn.Module:
-    "The regression CNN a config names (`prior_arch`): ResidualSRNet or the one-channel CompactSRNet, weights not loaded."
+    "The regression CNN a config names (`prior_arch`): ResidualSRNet or CompactSRNet, weights not loaded."
     if cfg.prior_arch == 'residual': return ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
     if cfg.prior_arch == 'compact': return CompactSRNet(cfg.scale)
     raise ValueError(f"prior_arch must be 'residual' or 'compact', got {cfg.prior_arch!r}")
 
 # %% ../nbs/08_model.ipynb #eba641fa
 def save_pretrained(model: RealIISR, path, meta: dict | None = None, dtype: torch.dtype | None = None) -> Path:
-    "Save a model folder: config.json, vqvae.safetensors, model.safetensors (each written atomically; `dtype=float16` halves them)."
+    "Save a model folder: config.json, vqvae.safetensors, model.safetensors (atomically; `dtype=float16` halves them)."
     path = make_folder(path)
     meta = dict(meta or {})
     vq_meta = {k: v for k, v in getattr(model.vqvae, 'meta', {}).items() if k not in ('config', 'kind')}
@@ -276,13 +278,16 @@ def save_pretrained(model: RealIISR, path, meta: dict | None = None, dtype: torc
     return path
 
 def load_pretrained(path=None, device='cpu', channels_last: bool = True) -> RealIISR:
-    "Load a model folder saved by `save_pretrained` (default: the bundled `tiny` model; convolutions channels-last); never unpickles."
+    "Load a model folder saved by `save_pretrained` (default: the bundled `tiny`), channels-last; never unpickles."
     path = Path(path) if path is not None else bundled_weights_dir('tiny')
     if path.is_file() and path.suffix == '.safetensors': path = path.parent
     if not path.is_dir():
-        raise FileNotFoundError(f"model checkpoint not found: {path}" + (" (the bundled model is missing from this installation)" if path == bundled_weights_dir('tiny') else ''))
+        why = " (the bundled model is missing from this installation)" if path == bundled_weights_dir('tiny') else ''
+        raise FileNotFoundError(f"model checkpoint not found: {path}{why}")
     for f in ('config.json', 'vqvae.safetensors', 'model.safetensors'):
-        if not (path/f).is_file(): raise FileNotFoundError(f"{path}: missing {f} (a model folder holds config.json, vqvae.safetensors, model.safetensors)")
+        if not (path/f).is_file():
+            raise FileNotFoundError(f"{path}: missing {f} (a model folder holds config.json, vqvae.safetensors, "
+                                    "model.safetensors)")
     try: info = json.loads((path/'config.json').read_text())
     except json.JSONDecodeError as e: raise ValueError(f"{path/'config.json'}: not valid JSON ({e})") from None
     cfg = RealIISRConfig.from_dict(info['config'])
@@ -290,7 +295,9 @@ def load_pretrained(path=None, device='cpu', channels_last: bool = True) -> Real
     tensors, _ = load_tensors(path/'model.safetensors', device)
     own = {k for k in model.state_dict() if not k.startswith('vqvae.')}
     missing, unexpected = own - set(tensors), set(tensors) - own
-    if missing or unexpected: raise ValueError(f"{path}: weights do not match the config (missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})")
+    if missing or unexpected:
+        raise ValueError(f"{path}: weights do not match the config (missing {sorted(missing)[:3]}, "
+                         f"unexpected {sorted(unexpected)[:3]})")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}, strict=False)
     model.meta = info.get('meta', {})
     model = model.to(device).eval()

@@ -45,3 +45,13 @@ def test_each_module_imports_on_its_own():
     procs = {m: subprocess.Popen([sys.executable, '-c', f'import realiisr_lite.{m}'], stderr=subprocess.PIPE, text=True) for m in LAYERS}
     failed = {m: p.communicate(timeout=300)[1][-500:] for m, p in procs.items() if p.wait(timeout=300) != 0}
     assert not failed, failed
+
+
+def test_no_library_line_over_120_characters():
+    "Hand-written library code (exported from the notebooks) keeps to 120 characters; nbdev's own generated lines are exempt."
+    long = []
+    for p in sorted(PKG.glob('*.py')):
+        if p.name in ('_modidx.py', '__init__.py'): continue          # generated indexes: nbdev writes them
+        for i, line in enumerate(p.read_text().splitlines(), 1):
+            if len(line) > 120 and not line.startswith('__all__ = '): long.append(f'{p.name}:{i} ({len(line)})')
+    assert not long, f'{len(long)} lines over 120 characters: {long[:20]}'
