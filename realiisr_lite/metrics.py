@@ -54,16 +54,20 @@ def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     w = torch.outer(g, g)
     return w / w.sum()
 
-def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5,
-         clamp_cs: bool = False) -> torch.Tensor:
-    "Per-image SSIM (B,) of [0, 1] images as in BasicSR: 8-bit levels, border crop, 11×11 Gaussian σ=1.5, valid."
+def _ssim_inputs(sr, hr, crop_border: int, quantize: bool, window_size: int, sigma: float):
+    "SR and HR as cropped 8-bit levels (float64) and the local-mean filter `f` of SSIM's Gaussian window."
     sr, hr = _check_pair(sr, hr)
     x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
     x, y = _crop(x, crop_border), _crop(y, crop_border)
     if min(x.shape[-2:]) < window_size:
         raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
     w = gaussian_window(window_size, sigma)[None, None].to(x.device)          # on the images' device (GPU training)
-    f = lambda t: F.conv2d(t, w)
+    return x, y, lambda t: F.conv2d(t, w)
+
+def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5,
+         clamp_cs: bool = False) -> torch.Tensor:
+    "Per-image SSIM (B,) of [0, 1] images as in BasicSR: 8-bit levels, border crop, 11×11 Gaussian σ=1.5, valid."
+    x, y, f = _ssim_inputs(sr, hr, crop_border, quantize, window_size, sigma)
     C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
     mu_x, mu_y = f(x), f(y)
     s_xx, s_yy, s_xy = f(x*x) - mu_x**2, f(y*y) - mu_y**2, f(x*y) - mu_x*mu_y
@@ -75,13 +79,7 @@ def ssim(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int =
 # %% ../nbs/02_metrics.ipynb #13b612f0
 def ssim_terms(sr, hr, crop_border: int = 4, quantize: bool = True, window_size: int = 11, sigma: float = 1.5) -> dict:
     "SSIM's luminance, contrast, structure maps (B,1,h,w; product: `ssim`'s map) and both local means in 8-bit levels."
-    sr, hr = _check_pair(sr, hr)
-    x, y = (to_uint8_levels(sr), to_uint8_levels(hr)) if quantize else (sr.double()*255, hr.double()*255)
-    x, y = _crop(x, crop_border), _crop(y, crop_border)
-    if min(x.shape[-2:]) < window_size:
-        raise ValueError(f"image {tuple(x.shape[-2:])} smaller than the SSIM window {window_size}")
-    w = gaussian_window(window_size, sigma)[None, None].to(x.device)
-    f = lambda t: F.conv2d(t, w)
+    x, y, f = _ssim_inputs(sr, hr, crop_border, quantize, window_size, sigma)
     C1, C2 = (0.01 * 255)**2, (0.03 * 255)**2
     mu_x, mu_y = f(x), f(y)
     sd_x, sd_y = (f(x*x) - mu_x**2).clamp(min=0).sqrt(), (f(y*y) - mu_y**2).clamp(min=0).sqrt()
