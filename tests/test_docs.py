@@ -5,7 +5,7 @@ its module's source, and back, work. A second chapter with equations is read in 
 another host blocked, as in a classroom without internet: its math is typeset (no raw `$…$` left), wide tables
 scroll, and a heading reached by an #anchor is not hidden under the navigation bar. The browser part skips outside
 CI when Chromium is missing; under CI it runs."""
-import functools, json, os, re, subprocess, sys, threading
+import contextlib, functools, json, os, re, subprocess, sys, threading
 from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
 import pytest
@@ -68,49 +68,14 @@ def _images(page):
     return page.eval_on_selector_all('img', 'els => els.map(e => e.naturalWidth)')
 
 
-@pytest.mark.slow
-@pytest.mark.browser
-def test_site_in_chromium(site):
+@contextlib.contextmanager
+def offline_page(site, **page_kw):
+    "A Chromium page on the site served from localhost, every other host blocked: yields (page, base URL, blocked URLs)."
     exe = _chromium()
     from playwright.sync_api import sync_playwright
     server = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(SimpleHTTPRequestHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f'http://127.0.0.1:{server.server_address[1]}'
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=exe, headless=True, args=['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'])
-            try:
-                page = browser.new_page()
-                page.route('**/*', lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())  # offline
-                assert page.goto(f'{base}/', wait_until='domcontentloaded').ok          # index.html is the site's front page
-                assert 'The learning path' in page.inner_text('body')
-                widths = _images(page)
-                assert widths and all(w > 0 for w in widths), widths               # the pipeline figure loads
-                page.click(f'table a[href="{CHAPTER}.html"]')                       # from the learning path's table
-                page.wait_for_url(f'**/{CHAPTER}.html')
-                widths = _images(page)
-                assert len(widths) >= 1 and all(w > 0 for w in widths), widths
-                assert 'Core' in page.title()
-                page.click('a.rl-source')                                           # the module's source
-                page.wait_for_url('**/src/core.py.html')
-                assert 'def line_profile' in page.inner_text('body')
-                page.click(f'a[href="../{CHAPTER}.html"]')                          # and back to the chapter
-                page.wait_for_url(f'**/{CHAPTER}.html')
-                page.click('nav.rl-nav a[href="index.html"] >> nth=0')
-                page.wait_for_url('**/index.html')
-            finally: browser.close()
-    finally: server.shutdown()
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_math_renders_offline(site):
-    exe = _chromium()
-    from playwright.sync_api import sync_playwright
-    server = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(SimpleHTTPRequestHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f'http://127.0.0.1:{server.server_address[1]}'
-    blocked = []
+    base, blocked = f'http://127.0.0.1:{server.server_address[1]}', []
 
     def only_localhost(route):
         if route.request.url.startswith(base): route.continue_()
@@ -119,26 +84,55 @@ def test_math_renders_offline(site):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=exe, headless=True, args=['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'])
             try:
-                page = browser.new_page(viewport={'width': 900, 'height': 700})
+                page = browser.new_page(**page_kw)
                 page.route('**/*', only_localhost)
-                assert page.goto(f'{base}/{MATH_CHAPTER}.html', wait_until='load').ok
-                page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && MathJax.Hub.queue.pending === 0 "
-                                       "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0", timeout=90_000)
-                n_math = page.eval_on_selector_all('.MathJax, .MathJax_Display', 'els => els.length')
-                text = page.eval_on_selector_all('.jp-RenderedMarkdown', 'els => els.map(e => e.innerText).join("\\n")')
-                raw = re.findall(r'\$[^$\n]{1,300}\$', text)
-                assert n_math >= 10 and not raw, (n_math, raw[:5])                          # every $…$ typeset
-                assert page.eval_on_selector_all('.MathJax_Error, merror', 'els => els.length') == 0
-                assert not blocked, blocked                                                  # nothing wanted the internet
-                # wide tables scroll inside the page instead of running off its right edge
-                tables = page.eval_on_selector_all('.jp-RenderedMarkdown table', 'els => els.map(t => getComputedStyle(t).overflowX)')
-                assert tables and set(tables) == {'auto'}, tables
-                # a heading reached by its anchor is below the sticky navigation bar, not under it
-                hid = page.eval_on_selector('.jp-RenderedMarkdown h2[id]', 'h => h.id')
-                page.goto(f'{base}/{MATH_CHAPTER}.html#{hid}', wait_until='load')
-                page.wait_for_timeout(300)
-                top, nav_bottom = page.evaluate("id => [document.getElementById(id).getBoundingClientRect().top, "
-                                                "document.querySelector('.rl-nav').getBoundingClientRect().bottom]", hid)
-                assert top >= nav_bottom - 1 and top < 400, (top, nav_bottom)
+                yield page, base, blocked
             finally: browser.close()
     finally: server.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_site_in_chromium(site):
+    with offline_page(site) as (page, base, _):
+        assert page.goto(f'{base}/', wait_until='domcontentloaded').ok          # index.html is the site's front page
+        assert 'The learning path' in page.inner_text('body')
+        widths = _images(page)
+        assert widths and all(w > 0 for w in widths), widths               # the pipeline figure loads
+        page.click(f'table a[href="{CHAPTER}.html"]')                       # from the learning path's table
+        page.wait_for_url(f'**/{CHAPTER}.html')
+        widths = _images(page)
+        assert len(widths) >= 1 and all(w > 0 for w in widths), widths
+        assert 'Core' in page.title()
+        page.click('a.rl-source')                                           # the module's source
+        page.wait_for_url('**/src/core.py.html')
+        assert 'def line_profile' in page.inner_text('body')
+        page.click(f'a[href="../{CHAPTER}.html"]')                          # and back to the chapter
+        page.wait_for_url(f'**/{CHAPTER}.html')
+        page.click('nav.rl-nav a[href="index.html"] >> nth=0')
+        page.wait_for_url('**/index.html')
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_math_renders_offline(site):
+    with offline_page(site, viewport={'width': 900, 'height': 700}) as (page, base, blocked):
+        assert page.goto(f'{base}/{MATH_CHAPTER}.html', wait_until='load').ok
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && MathJax.Hub.queue.pending === 0 "
+                               "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0", timeout=90_000)
+        n_math = page.eval_on_selector_all('.MathJax, .MathJax_Display', 'els => els.length')
+        text = page.eval_on_selector_all('.jp-RenderedMarkdown', 'els => els.map(e => e.innerText).join("\\n")')
+        raw = re.findall(r'\$[^$\n]{1,300}\$', text)
+        assert n_math >= 10 and not raw, (n_math, raw[:5])                          # every $…$ typeset
+        assert page.eval_on_selector_all('.MathJax_Error, merror', 'els => els.length') == 0
+        assert not blocked, blocked                                                  # nothing wanted the internet
+        # wide tables scroll inside the page instead of running off its right edge
+        tables = page.eval_on_selector_all('.jp-RenderedMarkdown table', 'els => els.map(t => getComputedStyle(t).overflowX)')
+        assert tables and set(tables) == {'auto'}, tables
+        # a heading reached by its anchor is below the sticky navigation bar, not under it
+        hid = page.eval_on_selector('.jp-RenderedMarkdown h2[id]', 'h => h.id')
+        page.goto(f'{base}/{MATH_CHAPTER}.html#{hid}', wait_until='load')
+        page.wait_for_timeout(300)
+        top, nav_bottom = page.evaluate("id => [document.getElementById(id).getBoundingClientRect().top, "
+                                        "document.querySelector('.rl-nav').getBoundingClientRect().bottom]", hid)
+        assert top >= nav_bottom - 1 and top < 400, (top, nav_bottom)
