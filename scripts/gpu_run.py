@@ -61,19 +61,21 @@ def timed(step, n: int = 6, warm: int = 2) -> float:
 def calibrate(cfg, dev, batches=None, reused: bool = False) -> dict:
     "Seconds per training step of stages 0-3 (random data, bf16 where training uses it); picks stage 2's batch among `batches`."
     import torch, torch.nn.functional as F
-    from realiisr_lite.model import ResidualSRNet
+    from realiisr_lite.model import make_prior
     from realiisr_lite.inference import RealIISR
     from realiisr_lite.vqvae import MultiScaleVQVAE
     from realiisr_lite.train import make_optimizer
+    from realiisr_lite.losses import PerceptualGANLoss
     from realiisr_lite.core import bf16_is_fast
     tc, S, s = cfg.train, cfg.hr_size, cfg.scale
     amp = tc.amp and bf16_is_fast(dev)
     res = dict(prior=0.0, vq=0.0)
-    h = tc.prior_hr_size
+    h, compact = tc.prior_hr_size, cfg.vqvae.decoder == 'compact'
+    crit = PerceptualGANLoss(tc.perceptual, tc.gan, 0, disc_layers=tc.disc_layers).to(dev) if compact else None
     if reused:                                          # stages 0 and 1 come from an earlier run: time 2 and 3 only
         vq = MultiScaleVQVAE(cfg.vqvae).to(dev)
     else:
-        net = ResidualSRNet(s, cfg.prior_channels, cfg.prior_blocks).to(dev)
+        net = make_prior(cfg).to(dev)
         opt = torch.optim.AdamW(net.parameters(), 1e-4)
         lr0, hr0 = torch.rand(tc.prior_batch_size, 1, h // s, h // s, device=dev), torch.rand(tc.prior_batch_size, 1, h, h, device=dev)
         def st0():
@@ -82,9 +84,11 @@ def calibrate(cfg, dev, batches=None, reused: bool = False) -> dict:
         vq = MultiScaleVQVAE(cfg.vqvae).to(dev).train()
         opt = torch.optim.AdamW(vq.parameters(), 1e-4)
         x1 = torch.rand(tc.vq_batch_size, 1, S, S, device=dev) - 0.5
+        g1 = torch.rand(tc.vq_batch_size, 1, S // s, S // s, device=dev)              # the 'compact' decoder reads the LR frame
         def st1():
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): r, q, _, _ = vq(x1)
-            loss = F.l1_loss(r.float(), x1) + q; opt.zero_grad(); loss.backward(); opt.step()
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp): r, q, _, _ = vq(x1, g1 if compact else None)
+            loss = (crit.generator_loss(r.float(), x1 + 0.5, vq.decoder.last_layer, 1)[0] if compact else F.l1_loss(r.float(), x1)) + q
+            opt.zero_grad(); loss.backward(); opt.step()
         res['vq'] = timed(st1) + res['prior'] * tc.vq_batch_size * S * S / (tc.prior_batch_size * h * h) / 3   # + the prior's forward
     vq.eval().requires_grad_(False)
     model = RealIISR(cfg, vq).to(dev).train()
@@ -106,16 +110,18 @@ def calibrate(cfg, dev, batches=None, reused: bool = False) -> dict:
     lr2, hr2 = torch.rand(tc.batch_size, 1, S // s, S // s, device=dev), torch.rand(tc.batch_size, 1, S, S, device=dev)
     model.eval()
     fid = model.vqvae.fidelity
-    params = (list(fid.parameters()) if fid is not None else []) + (list(model.vqvae.decoder.parameters()) if tc.fid_decoder else [])
+    params = (list(fid.parameters()) if fid is not None else []) + \
+             (list(model.vqvae.decoder.parameters()) if tc.fid_decoder or compact else [])
     for p in params: p.requires_grad_(True)
     opt = torch.optim.AdamW(params, 1e-4)
     def st3():
         with torch.no_grad():
             p = model.prior_image(lr2)
             fh = model.generate_tiles(lr2, prior_B1HW=p, image=False)['fhat']
-        sr = model.decode_fhat(fh, lr2, p, 1.0).float()
-        loss = F.l1_loss(sr, hr2); opt.zero_grad(); loss.backward(); opt.step()
-    res['stage3'] = timed(st3, n=3, warm=1) if fid is not None else 0.0
+        if compact: loss = crit.generator_loss(model.decode_fhat(fh, lr2, p, 0.0).float(), hr2, model.vqvae.decoder.last_layer, 1)[0]
+        else: loss = F.l1_loss(model.decode_fhat(fh, lr2, p, 1.0).float(), hr2)
+        opt.zero_grad(); loss.backward(); opt.step()
+    res['stage3'] = timed(st3, n=3, warm=1) if fid is not None or compact else 0.0
     del model, vq, opt
     if dev.type == 'cuda': torch.cuda.empty_cache()
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()} | dict(batch_size=tc.batch_size)
@@ -147,8 +153,7 @@ def run_train(args) -> dict:
     if args.reuse:                                      # stages 0 and 1 from an earlier run (the train command reuses them)
         for f in ('prior.safetensors', 'vqvae.safetensors'): shutil.copy2(Path(args.reuse)/f, out/f)
     t = time.time()
-    make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool,
-                  edges=cfg.train.edge_crops, black_clip=cfg.train.black_clip, area=cfg.train.area_crops)    # the pair pool, once
+    make_datasets(args.data, cfg.hr_size, cfg.scale, cfg.train.seed, pool=cfg.train.pool)    # the pair pool, once
     log(f"pair pool ready ({cfg.train.pool} pairs) in {time.time() - t:.0f}s")
     sec = calibrate(cfg, dev, [int(b) for b in args.batches.split(',')] if args.batches else None, reused=bool(args.reuse))
     budget = args.train_budget if args.train_budget else max(30.0, args.deadline - (time.time() - T0) - args.reserve)
@@ -179,25 +184,17 @@ def run_train(args) -> dict:
 
 
 def run_twin(args):
-    "The regression twin: the prior's architecture, data and batch, as many HR pixels as the model's stages 0, 2 and 3."
+    "The twins (the library's `train_twins`): the prior's CNN, data and batch, as many HR pixels as the model's stages."
     import torch
     from realiisr_lite.config import get_config
-    from realiisr_lite.model import ResidualSRNet
-    from realiisr_lite.train import make_datasets, fit_regression, save_regression, git_commit
+    from realiisr_lite.train import train_twins, git_commit
     torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     cfg = get_config(args.config, dict(kv.split('=', 1) for kv in (args.set or [])))
-    tc, out = cfg.train, Path(args.run)
-    ds = make_datasets(args.data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size,
-                       edges=tc.edge_crops, black_clip=tc.black_clip, area=tc.area_crops)[0]
-    reg = ResidualSRNet(cfg.scale, cfg.prior_channels, cfg.prior_blocks)
     t = time.time()
-    fit_regression(reg, ds, args.steps, tc.prior_batch_size, tc.prior_lr, seed=tc.seed, progress=False, device=args.device,
-                   state_path=None, desc='regression twin')
-    save_regression(reg, out/'regression.safetensors', dict(command=f"scripts/gpu_run.py twin (same data and HR pixels as {args.config})",
-                                                           data=args.data, steps=args.steps, batch_size=tc.prior_batch_size,
-                                                           seed=tc.seed, commit=os.environ.get('REALIISR_COMMIT') or git_commit(),
-                                                           seconds=round(time.time() - t)))
-    print(f"twin: {args.steps} steps in {time.time() - t:.0f}s", flush=True)
+    res = train_twins(cfg, args.data, Path(args.run), progress=False, device=args.device,
+                      info=dict(command=f"scripts/gpu_run.py twin (same data and HR pixels as {args.config})", data=args.data,
+                                seed=cfg.train.seed, commit=os.environ.get('REALIISR_COMMIT') or git_commit()))
+    print(f"twins {sorted(res)} in {time.time() - t:.0f}s", flush=True)
 
 
 def sh(cmd: list[str], limit: float, logf: Path) -> int | str:

@@ -39,7 +39,7 @@ def test_plan_steps_by_hand():
     steps = gpu_run.plan_steps(cfg, sec, 100.0, safety=1.25)
     assert steps == dict(prior=int(100 * 0.13 / 0.0125), vq=int(100 * 0.17 / 0.0625), stage2=int(100 * 0.58 / 0.125), stage3=int(100 * 0.12 / 0.05))
     assert (cfg.train.prior_steps, cfg.train.vq_steps, cfg.train.steps, cfg.train.fid_steps) == tuple(steps.values())
-    cfg = get_config('tiny')                       # stages 0 and 1 reused: stages 2 and 3 share the whole budget
+    cfg = get_config('tiny-mse')                   # stages 0 and 1 reused: stages 2 and 3 share the whole budget
     steps = gpu_run.plan_steps(cfg, dict(prior=0.0, vq=0.0, stage2=0.1, stage3=0.04), 100.0, safety=1.25)
     assert steps == dict(stage2=int(100 * 0.58 / 0.70 / 0.125), stage3=int(100 * 0.12 / 0.70 / 0.05))
     assert (cfg.train.prior_steps, cfg.train.vq_steps) == (1500, 800)      # untouched
