@@ -17,7 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import ConcatDataset
-from .core import as_batch, seed_everything, pick_device, save_tensors_atomic, load_tensors, bf16_is_fast, cache_dir
+from .core import (as_batch, seed_everything, pick_device, save_tensors_atomic, load_tensors, bf16_is_fast,
+                                cache_dir)
 from .data import (SyntheticIRDataset, DegradedIRDataset, PairedIRDataset, ThermalCropDataset, tno_root,
                                 tno_split, TNO_TRIM, DEGRADATION_KINDS, hit_uav_root, hit_uav_split)
 from .vqvae import MultiScaleVQVAE, train_vqvae, save_vqvae, load_vqvae
@@ -36,13 +37,13 @@ __all__ = ['auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPo
 
 # %% ../nbs/09_train.ipynb #0e96f948
 def auto_data() -> str:
-    "The data spec 'auto' stands for: 'thermal' with the shared TNO and HIT-UAV frames, 'tno+synthetic' with TNO only, else 'synthetic'."
+    "'auto' data: 'thermal' with the shared TNO and HIT-UAV frames, 'tno+synthetic' with TNO only, else 'synthetic'."
     if tno_root() is None: return 'synthetic'
     return 'thermal' if hit_uav_root() is not None else 'tno+synthetic'
 
 def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: int = 0, n_val: int = 32, pool: int = 0,
                   pool_hr_size: int | None = None):
-    "(train, validation) LR/HR datasets for a data spec: 'thermal' (TNO + HIT-UAV + synthetic), 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder, 'flir:PATH'."
+    "(train, val) LR/HR datasets: 'thermal', 'synthetic', 'tno', 'tno+synthetic', 'auto', a folder or 'flir:PATH'."
     if pool:                                   # the training set as a cached pool of pool_hr_size pairs, cut to hr_size
         ph = max(hr_size, pool_hr_size or hr_size)
         src, val = make_datasets(data, ph, scale, seed, n_val)
@@ -65,7 +66,8 @@ def make_datasets(data: str = 'auto', hr_size: int = 64, scale: int = 4, seed: i
         train = ConcatDataset([real(tr, 140_000, trim=TNO_TRIM), real(uav_tr, 180_000), syn(80_000, seed + 1)])
         return train, DegradedIRDataset(uav_te, hr_size, scale, seed=seed + 10_000, length=n_val, augment=False)
     if data in ('tno', 'tno+synthetic'):
-        if tno_root() is None: raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
+        if tno_root() is None:
+            raise FileNotFoundError("TNO images not found: set REALIISR_SHARED_DATA or use data='synthetic'")
         tr, te = tno_split()
         train = real(tr, 150_000, trim=TNO_TRIM)
         val = DegradedIRDataset(te, hr_size, scale, seed=seed + 10_000, length=n_val, trim=TNO_TRIM, augment=False)
@@ -97,7 +99,8 @@ def _pool_chunk(items) -> dict:
     "Pairs as stored in a pool: 8-bit LR (exact for 8-bit sources), float16 HR, degradation-kind index."
     return dict(lr=torch.stack([(x['lr'] * 255).round().clamp(0, 255).to(torch.uint8) for x in items]),
                 hr=torch.stack([x['hr'].to(torch.float16) for x in items]),
-                kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1 for x in items]))
+                kind=torch.tensor([DEGRADATION_KINDS.index(x['kind']) if x['kind'] in DEGRADATION_KINDS else -1
+                                   for x in items]))
 
 def pool_workers() -> int:
     "Processes that make a pair pool: none on a 2-core laptop, up to 16 on a larger machine (a GPU server)."
@@ -105,7 +108,7 @@ def pool_workers() -> int:
     return 0 if n <= 2 else min(16, n - 1)
 
 class PairPool(torch.utils.data.Dataset):
-    "The first `n` pairs of an LR/HR dataset, made once and cached on disk; item i: pair i mod n, a dihedral variant, optionally a sub-crop."
+    "First `n` pairs of an LR/HR dataset, cached on disk; item i: pair i mod n, a dihedral variant, maybe a sub-crop."
     def __init__(self, source, n: int, key: str, crop: int | None = None, scale: int = 4, length: int | None = None,
                  seed: int = 0, folder=None, progress: bool = True, workers: int | None = None):
         self.n, self.crop, self.scale, self.seed = n, crop, scale, seed
@@ -115,9 +118,9 @@ class PairPool(torch.utils.data.Dataset):
         else:
             w, chunk = pool_workers() if workers is None else workers, 32
             sub = torch.utils.data.Subset(source, range(n))
-            it = (_pool_chunk([sub[i] for i in range(k, min(k + chunk, n))]) for k in range(0, n, chunk)) if w == 0 else \
-                torch.utils.data.DataLoader(sub, batch_size=chunk, num_workers=w, collate_fn=_pool_chunk)   # same pool: items are
-            # a function of the index
+            # same pool: items are a function of the index
+            it = ((_pool_chunk([sub[i] for i in range(k, min(k + chunk, n))]) for k in range(0, n, chunk)) if w == 0
+                  else torch.utils.data.DataLoader(sub, batch_size=chunk, num_workers=w, collate_fn=_pool_chunk))
             if progress:
                 from tqdm.auto import tqdm
                 it = tqdm(it, total=-(-n // chunk), desc=f'pair pool {key} (once, {w} workers)')
@@ -135,12 +138,13 @@ class PairPool(torch.utils.data.Dataset):
         lr, hr = self.lr[j].float() / 255, self.hr[j].float()
         if self.crop:                                                  # an aligned sub-crop of crop HR pixels
             s, c = self.scale, self.crop // self.scale
-            y, x = (int(torch.randint(0, lr.shape[-2] - c + 1, (1,), generator=g)), int(torch.randint(0,
-                                                                                                      lr.shape[-1] - c + 1, (1,), generator=g)))
+            y, x = (int(torch.randint(0, lr.shape[-2] - c + 1, (1,), generator=g)),
+                    int(torch.randint(0, lr.shape[-1] - c + 1, (1,), generator=g)))
             lr, hr = lr[..., y:y + c, x:x + c], hr[..., y * s:(y + c) * s, x * s:(x + c) * s]
         t = int(torch.randint(0, 8, (1,), generator=g))
         k = int(self.kind[j])
-        return dict(lr=_dihedral(lr, t), hr=_dihedral(hr, t), kind=DEGRADATION_KINDS[k] if k >= 0 else 'unknown', index=i)
+        return dict(lr=_dihedral(lr, t), hr=_dihedral(hr, t), kind=DEGRADATION_KINDS[k] if k >= 0 else 'unknown',
+                    index=i)
 
 
 # %% ../nbs/09_train.ipynb #126a5c6e
@@ -170,10 +174,10 @@ class StepBatches(torch.utils.data.Sampler):
 
 def step_loader(dataset, batch_size: int, seed: int, start: int, steps: int, rank: int = 0, world: int = 1,
                 num_workers: int | None = None, device=None):
-    "A DataLoader yielding the batches of steps start…steps-1 in their exact order (workers: 1 on a CPU, more on a GPU)."
+    "A DataLoader yielding the batches of steps start…steps-1 in exact order (workers: 1 on a CPU, more on a GPU)."
     dev = torch.device(device) if device else torch.device('cpu')
-    if num_workers is None: num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else min(1,
-                                                                                                            (os.cpu_count() or 1) - 1)
+    if num_workers is None:
+        num_workers = min(8, (os.cpu_count() or 2) // 2) if dev.type == 'cuda' else min(1, (os.cpu_count() or 1) - 1)
     return torch.utils.data.DataLoader(dataset, batch_sampler=StepBatches(len(dataset), batch_size, seed, start, steps,
                                                                           rank, world),
                                        num_workers=num_workers, collate_fn=stack_items, persistent_workers=False)
@@ -201,7 +205,7 @@ def _stage2_keys(k: str) -> bool: return not k.startswith(('vqvae.', 'prior.'))
 
 def save_training_state(path, model: nn.Module, opt, sched, step: int, meta: dict | None = None,
                         keys=_stage2_keys) -> Path:
-    "Checkpoint for exact resume: the weights `keys` selects, optimiser tensors, RNG states; step and scheduler in metadata."
+    "Checkpoint for exact resume: weights `keys` selects, optimiser tensors, RNG states; step, scheduler in metadata."
     tensors = {f'model.{k}': v for k, v in model.state_dict().items() if keys(k)}
     osd = opt.state_dict()
     for pid, st in osd['state'].items():
@@ -242,13 +246,14 @@ def setup_distributed() -> tuple[int, int, torch.device]:
 def git_commit() -> str:
     "The repository's current commit (or 'unknown')."
     try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=5,
-                               cwd=Path(__file__).resolve().parent if '__file__' in globals() else None).stdout.strip() or 'unknown'
+                               cwd=Path(__file__).resolve().parent if '__file__' in globals() else None
+                               ).stdout.strip() or 'unknown'
     except Exception: return 'unknown'
 
 # %% ../nbs/09_train.ipynb #0a3f4314
 @torch.no_grad()
 def validate(model: RealIISR, val_ds, batch_size: int = 32) -> dict:
-    "Mean PSNR/SSIM of generation (the model's default decoding), of bicubic and of the prior (if any) on the validation tiles."
+    "Mean PSNR/SSIM on validation tiles of generation (default decoding), of bicubic and of the prior (if any)."
     from realiisr_lite.metrics import psnr, ssim, bicubic_upscale
     was = model.training; model.eval()
     dev = next(model.var.parameters()).device
@@ -320,7 +325,8 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
             loss, parts = net(lr_b, hr_b)
         if not torch.isfinite(loss):
-            where = f"the last good checkpoint (step {last_good}) is kept at {state_path}" if state_path and state_path.exists() else "no checkpoint was written"
+            where = (f"the last good checkpoint (step {last_good}) is kept at {state_path}"
+                     if state_path and state_path.exists() else "no checkpoint was written")
             raise TrainingDivergedError(f"loss became {loss.item()} at step {step + 1}; training stopped and {where}. "
                                         "Try a lower learning rate (train.lr) or amp off (train.amp=false).")
         opt.zero_grad(set_to_none=True)
@@ -346,12 +352,13 @@ def fit(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = No
         if stop_after is not None and step + 1 - start >= stop_after: break
     if bar is not None: bar.close()
     if out is not None and rank == 0 and (stop_after is None):
-        save_pretrained(model, out/'model', dict(meta or {}, steps=tc.steps, history=hist[-20:], seconds_stage2=round(time.time() - t0)))
+        save_pretrained(model, out/'model', dict(meta or {}, steps=tc.steps, history=hist[-20:],
+                                                 seconds_stage2=round(time.time() - t0)))
     return hist
 
 # %% ../nbs/09_train.ipynb #a587225f
 def micro_config(**overrides) -> RealIISRConfig:
-    "A very small configuration of the MSE design (`tiny-mse`: conv decoder with a fidelity path) for tests and demos: a step in milliseconds."
+    "A tiny MSE-design config (`tiny-mse`: conv decoder + fidelity path) for tests and demos: a step in milliseconds."
     base = {'vqvae.patch_nums': (1, 2, 3, 4), 'vqvae.downsample': 4, 'vqvae.base_channels': 8,
             'vqvae.codebook_size': 32,
             'vqvae.latent_dim': 8, 'var.embed_dim': 32, 'var.depth': 2, 'var.num_heads': 2, 'var.cond_channels': 8,
@@ -363,7 +370,8 @@ def micro_config(**overrides) -> RealIISRConfig:
 
 def micro_data(seed: int = 0):
     "Tiny synthetic LR/HR datasets (16-px HR tiles) for tests."
-    return SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8), SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False)
+    return (SyntheticIRDataset(64, 16, seed=seed, frame_size=48, n_scenes=8),
+            SyntheticIRDataset(8, 16, seed=seed + 1, frame_size=48, n_scenes=4, augment=False))
 
 # %% ../nbs/09_train.ipynb #89abfb16
 _PIXEL_LOSSES = dict(l1=F.l1_loss, mse=F.mse_loss)      # by name: stage 0 and the twin (`prior_loss`)
@@ -371,14 +379,14 @@ _PIXEL_LOSSES = dict(l1=F.l1_loss, mse=F.mse_loss)      # by name: stage 0 and t
 def _fid_keys(k: str) -> bool: return k.startswith(('vqvae.fidelity.', 'vqvae.decoder.'))
 
 def fidelity_weight(seed: int, step: int) -> float:
-    "The fidelity weight w of a stage-3 step: 1 on even steps, uniform in [0, 1] on odd ones (a pure function of (seed, step))."
+    "Fidelity weight w of a stage-3 step: 1 on even steps, uniform in [0, 1] on odd ones (a function of (seed, step))."
     if step % 2 == 0: return 1.0
     return float(torch.rand((), generator=torch.Generator().manual_seed(seed * 1_000_003 + step)))
 
 def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | None = None, resume: bool = True,
                  progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                  decode: str | None = None, stop_after: int | None = None) -> list[dict]:
-    "Stage 3: train the decoder's fidelity path (and optionally the decoder) on the transformer's own tokens; L1 or MSE [+ SSIM] loss."
+    "Stage 3: train the fidelity path (optionally the decoder) on the transformer's own tokens; L1/MSE [+ SSIM] loss."
     tc = model.config.train
     steps = tc.fid_steps if steps is None else steps
     fid = model.vqvae.fidelity
@@ -409,15 +417,17 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
             # some samples decoded from the true tokens, so that the decoder keeps reading codes
             if tc.fid_true_share > 0:
                 true_fhat = model.vqvae.idx_to_fhat(model.vqvae.img_to_idx(hr_b if p is None else hr_b - p))
-                pick_B = torch.rand(f_hat.shape[0],
-                                    generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                pick_B = (torch.rand(f_hat.shape[0],
+                                     generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7))
+                          < tc.fid_true_share)
                 f_hat = torch.where(pick_B.view(-1, 1, 1, 1).to(dev), true_fhat.to(f_hat.dtype), f_hat)
         w = fidelity_weight(seed, step)
         sr = model.decode_fhat(f_hat, lr_b, p, w).float()
         loss = F.l1_loss(sr, hr_b.float())
         if tc.fid_ssim: loss = loss + tc.fid_ssim * (1 - ssim(sr.clamp(0, 1), hr_b.float(), 0,
                                                               quantize=False).float().mean())
-        if not torch.isfinite(loss): raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
+        if not torch.isfinite(loss):
+            raise TrainingDivergedError(f"stage 3: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         rec = dict(step=step + 1, l1=round(loss.item(), 6), w=round(w, 3), seconds=round(time.time() - t0, 2))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
@@ -437,7 +447,7 @@ def fit_fidelity(model: RealIISR, train_ds, val_ds=None, out=None, steps: int | 
 # %% ../nbs/09_train.ipynb #4a4b398f
 @torch.no_grad()
 def validate_decoder(model: RealIISR, val_ds, true_tokens: bool, batch_size: int = 16) -> dict:
-    "PSNR and LPIPS-alex of the decoder's SR (w = 0) on validation tiles, from the true tokens of HR − prior or from generated ones."
+    "PSNR and LPIPS-alex of decoder SR (w = 0) on validation tiles, from true tokens of HR − prior or generated ones."
     from realiisr_lite.metrics import psnr, iqa_metric
     dev, lp = next(model.var.parameters()).device, iqa_metric('lpips')
     res = dict(psnr=[], lpips=[])
@@ -457,10 +467,11 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
                    resume: bool = True,
                    progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                    stop_after: int | None = None) -> list[dict]:
-    "Stage 1 (tokenizer on true tokens of HR − prior) or 3 (decoder on the transformer's own tokens) of the 'compact' decoder: L1 + LPIPS-vgg + PatchGAN."
+    "'compact' decoder, stage 1 (tokenizer; true tokens of HR − prior) or 3 (own tokens): L1 + LPIPS-vgg + PatchGAN."
     from realiisr_lite.losses import PerceptualGANLoss
     tc, vq = model.config.train, model.vqvae
-    if vq.config.decoder != 'compact' or model.prior is None: raise ValueError("fit_perceptual trains the 'compact' decoder over a prior")
+    if vq.config.decoder != 'compact' or model.prior is None:
+        raise ValueError("fit_perceptual trains the 'compact' decoder over a prior")
     if stage not in (1, 3): raise ValueError(f"stage must be 1 or 3, got {stage}")
     steps = (tc.vq_steps if stage == 1 else tc.fid_steps) if steps is None else steps
     dev = torch.device(device) if device else pick_device()
@@ -503,16 +514,19 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
         else:
             with torch.no_grad():
                 f_hat = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
-                if tc.fid_true_share > 0:                              # some samples keep the true tokens of HR − prior
+                # some samples keep the true tokens of HR − prior
+                if tc.fid_true_share > 0:
                     true = vq.idx_to_fhat(vq.img_to_idx(hr_b - p))
-                    pick = torch.rand(len(f_hat),
-                                      generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7)) < tc.fid_true_share
+                    pick = (torch.rand(len(f_hat),
+                                       generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7))
+                            < tc.fid_true_share)
                     f_hat = torch.where(pick.view(-1, 1, 1, 1).to(dev), true.to(f_hat.dtype), f_hat)
             qloss, stats = torch.zeros((), device=dev), {}
         sr = vq.decoder(f_hat, lr_b)
         g_loss, parts = crit.generator_loss(sr, hr_b, vq.decoder.last_layer, step)
         loss = g_loss + qloss
-        if not torch.isfinite(loss): raise TrainingDivergedError(f"stage {stage}: loss became {loss.item()} at step {step + 1}")
+        if not torch.isfinite(loss):
+            raise TrainingDivergedError(f"stage {stage}: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward()
         if crit.disc is not None:
             # the generator's loss must not train the discriminator
@@ -526,12 +540,14 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
             rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds,
                                                                              true_tokens=stage == 1).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
-        if bar is not None: bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
+        if bar is not None: bar.update(1); bar.set_postfix(
+            {k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-500:]), keys=keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
     if bar is not None: bar.close()
-    if disc_path is not None and crit.disc is not None: save_tensors_atomic(crit.disc.state_dict(), disc_path, dict(stage=stage))
+    if disc_path is not None and crit.disc is not None:
+        save_tensors_atomic(crit.disc.state_dict(), disc_path, dict(stage=stage))
     vq.requires_grad_(False).eval()
     return hist
 
@@ -540,17 +556,17 @@ def fit_regression(model: nn.Module, train_ds, steps: int, batch_size: int = 16,
                    progress: bool = True, device=None, state_path=None, ckpt_every: int = 500, desc: str = 'regression',
                    loss: str = 'l1', perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0,
                    disc_layers: int = 3) -> list[dict]:
-    "Train an SR CNN with L1, MSE or `loss='perceptual'` (L1 + LPIPS-vgg + PatchGAN, notebook 07) on step-seeded batches; resumes exactly."
-    if loss not in (*_PIXEL_LOSSES,
-                    'perceptual'): raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)} or 'perceptual', got {loss!r}")
+    "Train an SR CNN (L1, MSE or `loss='perceptual'`: L1 + LPIPS-vgg + PatchGAN) on step-seeded batches; exact resume."
+    if loss not in (*_PIXEL_LOSSES, 'perceptual'):
+        raise ValueError(f"loss must be one of {sorted(_PIXEL_LOSSES)} or 'perceptual', got {loss!r}")
     dev = torch.device(device) if device else pick_device()
     model.to(dev).train(); seed_everything(seed)
     crit = None
     if loss == 'perceptual':
         from realiisr_lite.losses import PerceptualGANLoss
         crit = PerceptualGANLoss(perceptual, gan, gan_start, disc_layers=disc_layers).to(dev)
-    groups = [dict(params=list(model.parameters()))] + ([dict(params=list(crit.disc.parameters()), betas=(0.5,
-                                                                                                          0.9))] if crit and crit.disc else [])
+    groups = [dict(params=list(model.parameters()))] + ([dict(params=list(crit.disc.parameters()), betas=(0.5, 0.9))]
+                                                        if crit and crit.disc else [])
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
     sched = warmup_cosine(opt, steps)
     holder = nn.ModuleDict(dict(model=model, disc=crit.disc if crit and crit.disc else nn.Identity()))
@@ -592,16 +608,18 @@ def load_regression(path, device='cpu') -> nn.Module:
     "Load a regression CNN saved by `save_regression`."
     t, m = load_tensors(path, device)
     if m.get('kind') != 'regression': raise ValueError(f"{path} is not a regression-baseline checkpoint")
-    net = CompactSRNet(m['scale'], m.get('n_conv', 32)) if m.get('arch') == 'compact' else ResidualSRNet(m['scale'], m['channels'], m['blocks'])
+    net = (CompactSRNet(m['scale'], m.get('n_conv', 32)) if m.get('arch') == 'compact'
+           else ResidualSRNet(m['scale'], m['channels'], m['blocks']))
     net.load_state_dict(t); net.meta = m
     return net.to(device).eval()
 
 
 # %% ../nbs/09_train.ipynb #d9f7f45d
 def twin_steps(cfg: RealIISRConfig) -> int:
-    "Steps of the regression twin (prior's batch and crop size) that see as many HR pixels as stages 0, 2 and 3 (and a perceptual stage 1) together."
+    "Regression-twin steps (prior's batch and crop size) seeing as many HR pixels as stages 0, 2, 3 (+ a perceptual 1)."
     tc = cfg.train
-    px = tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2 + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2
+    px = (tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2
+          + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2)
     # stage 1 trains an SR network too
     if cfg.vqvae.decoder == 'compact': px += tc.vq_steps * tc.vq_batch_size * cfg.hr_size ** 2
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
@@ -610,7 +628,7 @@ def twin_steps(cfg: RealIISRConfig) -> int:
 def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', vqvae=None, resume: bool = True,
           regression: bool = False, progress: bool = True, val_every: int = 250, ckpt_every: int = 250,
           command: str | None = None, device=None) -> dict:
-    "Train a Real-IISR-lite model end to end (stage 0 prior, 1 tokenizer, 2 transformer, 3 fidelity path); returns paths and timings."
+    "Train Real-IISR-lite end to end (stages 0 prior, 1 tokenizer, 2 transformer, 3 fidelity); returns paths, timings."
     cfg = get_config(config) if isinstance(config, str) else config
     tc, out = cfg.train, Path(out)
     rank, world, dev = setup_distributed()
@@ -626,7 +644,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
         prior_path = out/'prior.safetensors'
         if prior_path.exists(): prior = load_regression(prior_path, dev)
         else:
-            if world > 1: raise RuntimeError("train stages 0 and 1 in one process first, then launch stage 2 with torchrun")
+            if world > 1:
+                raise RuntimeError("train stages 0 and 1 in one process first, then launch stage 2 with torchrun")
             prior_ds = crops()
             prior = make_prior(cfg)
             # pretrained (BSD-3), then fine-tuned on thermal pairs
@@ -640,12 +659,13 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
         info['seconds_stage0'] = round(time.time() - t0)
     t1 = time.time()
     vq_path = out/'vqvae.safetensors'
-    if vqvae is not None: vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str,
-                                                                            Path)) else vqvae; info['vqvae_from'] = str(vqvae)
+    if vqvae is not None:
+        vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
     # stage 1: tokenizer + decoder, perceptual objective
     elif cfg.vqvae.decoder == 'compact':
-        if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
+        if world > 1:
+            raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         seed_everything(tc.seed)
         m1 = RealIISR(cfg).to(dev)
         m1.prior.load_state_dict(prior.state_dict())
@@ -659,7 +679,8 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
         info['vqvae_val_psnr'] = next((h['val_psnr'] for h in reversed(vh) if 'val_psnr' in h), None)
     # stage 1: the tokenizer (of HR, or of HR − prior)
     else:
-        if world > 1: raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
+        if world > 1:
+            raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         if prior is not None:
             target = lambda b: b['hr'] - prior(b['lr'])
             vq_train, vq_val = train_ds, val_ds
@@ -700,24 +721,27 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
 def train_twins(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/tiny', progress: bool = True,
                 device=None,
                 info: dict | None = None, which=('regression', 'gan_twin')) -> dict:
-    "The twins of a configuration: its prior's CNN trained alone on the same data, as many HR pixels as the model (MSE; a GAN twin too)."
+    "A config's twins: its prior's CNN alone, same data, as many HR pixels as the model (MSE; a GAN twin too)."
     cfg = get_config(config) if isinstance(config, str) else config
     tc, out, dev = cfg.train, Path(out), torch.device(device) if device else pick_device()
-    twin_ds = make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0] if cfg.prior else \
-              make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)[0]
+    twin_ds = (make_datasets(data, tc.prior_hr_size, cfg.scale, tc.seed, pool=tc.pool, pool_hr_size=cfg.hr_size)[0]
+               if cfg.prior else make_datasets(data, cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)[0])
     bs, res = tc.prior_batch_size if cfg.prior else tc.batch_size, {}
     info = info or dict(data=data, seed=tc.seed, commit=git_commit(), device=str(dev))
     twins = dict(regression=tc.prior_loss, gan_twin='perceptual' if tc.perceptual or tc.gan else None)
-    for name in which:                                                 # the MSE (or L1) twin; with a perceptual recipe, its GAN twin
+    # the MSE (or L1) twin; with a perceptual recipe, its GAN twin
+    for name in which:
         loss = twins[name]
         if loss is None: continue
         t4, n = time.time(), twin_steps(cfg)
         reg = make_prior(cfg)
         if cfg.prior_init == 'realesrgan': reg.from_realesrgan()
-        fit_regression(reg, twin_ds, n, bs, tc.prior_lr if loss != 'perceptual' else tc.decoder_lr, seed=tc.seed, progress=progress,
-                       device=dev, state_path=out/f'{name}_state.safetensors', desc=name.replace('_', ' '), loss=loss,
+        fit_regression(reg, twin_ds, n, bs, tc.prior_lr if loss != 'perceptual' else tc.decoder_lr, seed=tc.seed,
+                       progress=progress, device=dev, state_path=out/f'{name}_state.safetensors',
+                       desc=name.replace('_', ' '), loss=loss,
                        perceptual=tc.perceptual, gan=tc.gan, gan_start=tc.gan_start, disc_layers=tc.disc_layers)
-        save_regression(reg, out/f'{name}.safetensors', dict(info, steps=n, batch_size=bs, loss=loss, seconds=round(time.time() - t4)))
+        save_regression(reg, out/f'{name}.safetensors', dict(info, steps=n, batch_size=bs, loss=loss,
+                                                             seconds=round(time.time() - t4)))
         res[name] = str(out/f'{name}.safetensors')
     return res
 
