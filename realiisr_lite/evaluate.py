@@ -51,7 +51,7 @@ def edge_sharpness(sr, hr, border: int = 4) -> torch.Tensor:
     return grad_mag(sr) / grad_mag(hr).clamp_min(1e-12)
 
 def hotspot_drift(sr, hr, window: int = 15, tol: float = 0.5 / 255) -> dict:
-    "Per image: distance (HR px) between the hottest smoothed positions of SR and HR, the same to HR's nearest near-tie (within tol), SR − HR peak."
+    "Per image: drift (HR px) of SR's hottest smoothed spot from HR's and HR's nearest near-tie (tol); SR − HR peak."
     def smooth(x): return F.avg_pool2d(as_batch(x).float(), window, stride=1, padding=window // 2,
                                        count_include_pad=False)[:, 0]
     s_BHW, h_BHW = smooth(sr), smooth(hr)
@@ -67,7 +67,7 @@ CELSIUS_COLUMNS = ('mae_c', 'hot_err_c', 'hot_abs_err_c', 'hot_drift_px', 'hot_k
 
 def celsius_errors(sr, hr, norm_range, top: float = 0.01, window: int = 5, border: int = 0,
                    keep_px: float = 4.) -> dict:
-    "Per image (B,): mean |SR − HR| and hottest-region error (HR's top `top` pixels) in the map's units (°C), hottest-spot drift (px)."
+    "Per image (B,): mean |SR − HR|, hottest-region error (HR's top `top` px) in map units (°C), hot-spot drift (px)."
     lo, hi = map(float, norm_range)
     s, h = as_batch(sr).double(), as_batch(hr).double()
     if border: s, h = s[..., border:-border, border:-border], h[..., border:-border, border:-border]
@@ -110,7 +110,7 @@ class EvalReport:
         return out
 
     def table(self, kinds=('defocus', 'motion'), columns=None, fmt: str = 'markdown') -> str:
-        "A compact table: one row per method, the chosen columns for each degradation kind (°C columns on radiometric data)."
+        "Compact table: a row per method, chosen columns per degradation kind (°C columns on radiometric data)."
         if columns is None: columns = CELSIUS_TABLE if self.rows[0].get('mae_c') is not None else TABLE_COLUMNS
         summ = {(r['method'], r['kind']): r for r in self.summary()}
         methods = list(dict.fromkeys(r['method'] for r in self.rows))
@@ -145,7 +145,8 @@ class EvalReport:
         MetricTable(self.summary()).to_csv(out/'summary.csv'); MetricTable(self.rows).to_csv(out/'rows.csv')
         clean = lambda v: None if isinstance(v, float) and not math.isfinite(v) else v
         (out/'report.json').write_text(json.dumps(dict(title=self.title, notes=self.notes,
-                                                       summary=[{k: clean(v) for k, v in r.items()} for r in self.summary()],
+                                                       summary=[{k: clean(v) for k, v in r.items()}
+                                                                for r in self.summary()],
                                                        rows=[{k: clean(v) for k, v in r.items()} for r in self.rows]),
                                                        indent=1))
         return {k: str(out/f) for k, f in [('markdown', 'report.md'), ('csv', 'summary.csv'), ('json', 'report.json')]}
@@ -156,14 +157,14 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
              pyiqa_check: bool = True,
              max_items: int | None = None, title: str = '', progress: bool = False,
              gain_offset_fit: bool = False) -> EvalReport:
-    "Evaluate SR methods {name: fn(lr)->sr} on {'lr','hr','kind'[,'norm_range']} items (optionally PSNR after a gain/offset fit; °C errors)."
+    "Evaluate SR methods {name: fn(lr)->sr} on {'lr','hr','kind'[,'norm_range']} items (gain/offset-fit PSNR, °C)."
     extras = {m: iqa_metric(m) for m in extra_metrics}
     iqa = None
     if pyiqa_check:
         try:
             import pyiqa
-            iqa = (pyiqa.create_metric('psnr', crop_border=crop_border, device='cpu'), pyiqa.create_metric('ssim',
-                                                                                                           crop_border=crop_border, device='cpu'))
+            iqa = (pyiqa.create_metric('psnr', crop_border=crop_border, device='cpu'),
+                   pyiqa.create_metric('ssim', crop_border=crop_border, device='cpu'))
         except Exception as e: iqa = NotAvailable(f'not available: pyiqa ({e})')
     n = len(dataset) if max_items is None else min(max_items, len(dataset))
     rows, bar = [], None
@@ -190,9 +191,11 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
                 row.update(psnr_pyiqa=iqa[0](q(sr), q(hr)).item(), ssim_pyiqa=iqa[1](q(sr), q(hr)).item())
             for m, f in extras.items(): row[m] = f if isinstance(f, str) else f(sr, hr).item()
             row.update(order_violation=order_violation_rate(sr, hr).item(), hotspot_px=drift['position_px'].item(),
-                       hotspot_kept=float(drift['tied_px'].item() <= HOTSPOT_KEEP_PX), hotspot_int=drift['intensity'].item())
+                       hotspot_kept=float(drift['tied_px'].item() <= HOTSPOT_KEEP_PX),
+                       hotspot_int=drift['intensity'].item())
             if item.get('norm_range') is not None:           # radiometric data: errors in the map's own units (°C)
-                row.update({k: v.item() for k, v in celsius_errors(sr, hr, item['norm_range'], border=crop_border).items()})
+                row.update({k: v.item()
+                            for k, v in celsius_errors(sr, hr, item['norm_range'], border=crop_border).items()})
             row['seconds'] = dt
             rows.append(row)
             if bar is not None: bar.update(1)
@@ -201,12 +204,12 @@ def evaluate(methods: dict, dataset, crop_border: int = 4, extra_metrics=('lpips
 
 # %% ../nbs/10_eval.ipynb #a77098c7
 def resolve_data(data: str) -> str:
-    "The test set 'auto' stands for: 'tno' when the shared TNO images are found, else 'synthetic'; other names unchanged."
+    "Test set 'auto' means 'tno' when the shared TNO images are found, else 'synthetic'; other names unchanged."
     from realiisr_lite.data import tno_root
     return ('tno' if tno_root() is not None else 'synthetic') if data == 'auto' else data
 
 def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, draws: int = 3):
-    "Test images: 'auto' (TNO, else synthetic), 'tno', 'synthetic', 'raw16' (FLIR raw frames, `draws` degradations each), 'hituav' (every 4th held-out drone frame), 'celsius[:FOLDER]', a folder, 'flir:PATH'; optional centre crop."
+    "Test images: 'auto', 'tno', 'synthetic', 'raw16', 'hituav', 'celsius[:FOLDER]', folder, 'flir:PATH'; centre crop."
     from realiisr_lite.data import tno_datasets, SyntheticIRDataset, PairedIRDataset, hit_uav_split
     data = resolve_data(data)
     if data == 'tno': ds = tno_datasets(hr_size=None, seed=seed - 1)[1]
@@ -224,18 +227,18 @@ def eval_dataset(data: str = 'auto', crop: int | None = None, seed: int = 1, dra
     return ds if crop is None else CenterCrop(ds, crop)
 
 def raw16_frames() -> list[Path]:
-    "The shared radiometric FLIR frames as raw 16-bit counts (`wikimedia_cc0/*_raw16.png`); raises when the shared data are absent."
+    "Shared radiometric FLIR frames, raw 16-bit counts (`wikimedia_cc0/*_raw16.png`); raises without the shared data."
     return sorted((shared_data_dir(required=True)/'wikimedia_cc0').glob('*_raw16.png'))
 
 def temperature_maps() -> list[Path]:
-    "The shared radiometric temperature maps (`wikimedia_cc0/*_temp_c.tif`, float32 °C); raises when the shared data are absent."
+    "Shared radiometric temperature maps (`wikimedia_cc0/*_temp_c.tif`, float32 °C); raises without the shared data."
     return sorted((shared_data_dir(required=True)/'wikimedia_cc0').glob('*_temp_c.tif'))
 
 class TemperaturePairs(DegradedIRDataset):
-    "Radiometric pairs: whole temperature maps as HR, LR by `degrade` in each map's own min–max range; items carry `norm_range`."
+    "Radiometric pairs: temperature maps as HR, LR by `degrade` in each map's own min–max range (`norm_range`)."
     def __init__(self, source=None, scale: int = 4, kinds=DEGRADATION_KINDS, seed: int = 1, **kwargs):
-        paths = temperature_maps() if source is None else list_images(source) if isinstance(source, (str,
-                                                                                                     Path)) else [Path(p) for p in source]
+        paths = (temperature_maps() if source is None else list_images(source) if isinstance(source, (str, Path))
+                 else [Path(p) for p in source])
         metas = [load_thermal(p, normalize='minmax')[1] for p in paths]
         other = [m['path'] for m in metas if m['kind'] != 'float']
         if other: raise ValueError(f"{len(other)} images are not float temperature maps (°C or K), e.g. {other[0]}")
@@ -265,7 +268,7 @@ PEER_NAME = 'Real-ESRGAN (peer)'
 def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True, device='cpu', decodes=None,
                fidelities=None,
                neutral: bool = False, peer: bool | None = None, temperatures=None, **sr_kwargs) -> dict:
-    "Rows for `evaluate`: bicubic, the Real-ESRGAN peer (None: when its weights resolve), the regression twin, RealIISR folders per decoding / w / neutral tokens."
+    "`evaluate` rows: bicubic, Real-ESRGAN peer (None: if weights resolve), twin, RealIISR per decoding/w/neutral."
     from realiisr_lite.inference import RealIISR
     out = {'bicubic': bicubic_upscale} if bicubic else {}
     if peer or peer is None:
@@ -285,7 +288,8 @@ def sr_methods(models: dict | None = None, regression=None, bicubic: bool = True
         if fidelities: variants = [dict(v, fidelity=w) for v in variants for w in fidelities]
         if neutral: variants.append(dict(tokens='neutral'))
         for v in variants:
-            tag = ', '.join(f'w={x}' if k == 'fidelity' else f'T={x}' if k == 'temperature' else 'neutral tokens' if k == 'tokens' else str(x)
+            tag = ', '.join(f'w={x}' if k == 'fidelity' else f'T={x}' if k == 'temperature'
+                            else 'neutral tokens' if k == 'tokens' else str(x)
                             for k, x in v.items() if x is not None)
             row = f'{name} ({tag})' if tag else name
             out[row] = lambda lr, model=model, v=v: model.super_resolve(lr.to(device), **{**sr_kwargs, **v}).sr
@@ -303,7 +307,7 @@ def seed_groups(summary: list[dict], kinds=('defocus', 'motion'), sep: str = ' @
 def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'order_violation'), kinds=('defocus',
                                                                                                       'motion'),
                  sep: str = ' @') -> str:
-    "Markdown table of mean ± std over seeds: methods named 'row @seed [(variant)]' are grouped by row and variant (a seed's value: its mean over images)."
+    "Markdown mean ± std over seeds: 'row @seed [(variant)]' grouped by row and variant (a seed: its mean over images)."
     groups = seed_groups(report.summary(), kinds, sep)
     rows = list(dict.fromkeys(m for m, _ in groups))
     head = ['method', 'seeds'] + [f'{k} {c}' for k in kinds for c in columns]
@@ -314,7 +318,8 @@ def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'orde
             for c in columns:
                 v = np.array([r[c] for r in groups.get((m, k), [])], dtype=float)
                 fmt = '{:.2f}' if c == 'psnr' else '{:.4f}' if c in ('ssim', 'order_violation') else '{:.3f}'
-                cells.append('–' if not len(v) else fmt.format(v.mean()) + (' ± ' + fmt.format(v.std(ddof=1)) if len(v) > 1 else ''))
+                cells.append('–' if not len(v) else
+                             fmt.format(v.mean()) + (' ± ' + fmt.format(v.std(ddof=1)) if len(v) > 1 else ''))
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -338,8 +343,8 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
         ims = [('LR (×4 smaller)', lr)] + [(n, srs[n]) for n in names] + [('HR', hr)]
         for c, (t, im) in enumerate(ims):
             ax = axs[2 * r, c]
-            show_thermal(im, cmap, ax=ax, title=f"{t}\n{psnr(im, hr).item():.2f} dB" if t not in ('HR',
-                                                                                                  'LR (×4 smaller)') else t)
+            show_thermal(im, cmap, ax=ax,
+                         title=f"{t}\n{psnr(im, hr).item():.2f} dB" if t not in ('HR', 'LR (×4 smaller)') else t)
             mark_row(ax, (row + 0.5) * im.shape[-2] / hr.shape[-2] - 0.5)
         gs = axs[2 * r + 1, 0].get_gridspec()
         for ax in axs[2 * r + 1]: ax.remove()
@@ -355,7 +360,7 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
     return fig
 
 def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron', path=None):
-    "Zoomed crops side by side (every method, then HR): picks = [(item index, (y, x) HR top-left of the crop)]; PSNR of each crop."
+    "Zoomed crops side by side (methods, then HR): picks = [(item index, (y, x) HR top-left of crop)]; PSNR per crop."
     import matplotlib.pyplot as plt
     from realiisr_lite.core import show_thermal
     names = list(methods)
@@ -377,7 +382,7 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
     return fig
 
 def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | None = None):
-    "Bar chart of PSNR and SSIM per method and kind; with `seed_sep` (e.g. ' @') the runs 'row @seed' make one bar, mean ± std (n = seeds)."
+    "Bar chart of PSNR, SSIM per method, kind; with `seed_sep` (e.g. ' @') runs 'row @seed' make one bar, mean ± std."
     import matplotlib.pyplot as plt
     summ = [r for r in report.summary() if r['kind'] != 'all' and (methods is None or r['method'] in methods)]
     kinds = sorted({r['kind'] for r in summ})
@@ -412,7 +417,7 @@ PAPER_LPIPS = dict(defocus=0.1340, motion=0.1615)
 def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus', 'motion'),
                                  seed_sep: str | None = ' @',
                                  reference: dict | None = PAPER_LPIPS):
-    "The perception–distortion plane (Blau & Michaeli 2018): PSNR against LPIPS per method and kind; a knob's settings (w, T) joined by a line."
+    "Perception–distortion plane (Blau & Michaeli 2018): PSNR vs LPIPS per method, kind; knob settings (w, T) joined."
     import re
     import matplotlib.pyplot as plt
     summ = [r for r in report.summary() if r['kind'] in kinds and isinstance(r.get('lpips'), float)]
@@ -449,7 +454,8 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
             ax.text(ax.get_xlim()[0], reference[k],
                     f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
                     fontsize=7, color='C3', va='bottom')
-        ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion'); ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
+        ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion')
+        ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
         ax.set_title(f'{k}: better is down and to the right'); ax.grid(alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
@@ -457,7 +463,7 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
 
 def benchmark_super_resolve(model, size: int = 128, repeats: int = 3, use_cache: bool = True, seed: int = 0,
                             **sr_kwargs) -> dict:
-    "Seconds for one size×size LR image → ×4 SR with the model's default path (best of `repeats`), and the per-stage split."
+    "Seconds for one size×size LR image → ×4 SR on the model's default path (best of `repeats`), and per-stage split."
     from realiisr_lite.data import ThermalSceneSynth
     lr = F.avg_pool2d(ThermalSceneSynth(size * 4)(seed)[0][None], 4)         # a real-looking thermal frame, size×size
     model.super_resolve(lr, use_cache=use_cache, **sr_kwargs)                # warm-up
@@ -475,7 +481,7 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
                    decodes=None,
                    command: str | None = None, fidelities=None, neutral: bool = False, gain_offset_fit: bool = False,
                    peer: bool | None = None, temperatures=None, **sr_kwargs) -> EvalReport:
-    "Evaluate bicubic, the regression baseline and model folders on a test set; save report, CSV, JSON and figures in `out`."
+    "Evaluate bicubic, regression baseline, model folders on a test set; save report, CSV, JSON and figures in `out`."
     import matplotlib; matplotlib.use('Agg')
     resolved = resolve_data(data)
     ds = eval_dataset(resolved, crop)
@@ -485,28 +491,35 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
     label = dict(tno='held-out TNO frames (split by scene, never seen in training)',
                  synthetic='synthetic thermal scenes',
                  celsius='radiometric temperature maps (°C, shared wikimedia_cc0)').get(resolved, resolved)
-    rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True, gain_offset_fit=gain_offset_fit)
-    rep.notes.update(data=resolved, images=len(ds) if max_items is None else min(max_items, len(ds)), crop=crop, device=str(device))
+    rep = evaluate(methods, ds, max_items=max_items, title=title or f'×4 SR on {label}', progress=True,
+                   gain_offset_fit=gain_offset_fit)
+    rep.notes.update(data=resolved, images=len(ds) if max_items is None else min(max_items, len(ds)), crop=crop,
+                     device=str(device))
     if rep.rows and rep.rows[0].get('mae_c') is not None:
-        rep.notes['°C columns'] = ("each map's [0, 1] image mapped back with its own range; mae_c: mean |SR − HR| (°C); hot_err_c: "
-                                   "mean SR − mean HR over the HR's hottest 1 % of pixels (°C, negative: SR cooler), hot_abs_err_c its "
-                                   "absolute value; hot_drift_px: distance between the hottest 5×5 means of SR and HR, hot_kept: share of "
-                                   "images with hot_drift_px ≤ 4; border of 4 px excluded as for PSNR; LR by degrade (default radiometry) in each map's own min–max range")
-    rep.notes.update({c: v for r in rep.rows for c, v in r.items() if isinstance(v, str) and v.startswith('not available')})
+        rep.notes['°C columns'] = ("each map's [0, 1] image mapped back with its own range; mae_c: mean |SR − HR| "
+                                   "(°C); hot_err_c: mean SR − mean HR over the HR's hottest 1 % of pixels (°C, "
+                                   "negative: SR cooler), hot_abs_err_c its absolute value; hot_drift_px: distance "
+                                   "between the hottest 5×5 means of SR and HR, hot_kept: share of images with "
+                                   "hot_drift_px ≤ 4; border of 4 px excluded as for PSNR; LR by degrade (default "
+                                   "radiometry) in each map's own min–max range")
+    rep.notes.update({c: v for r in rep.rows for c, v in r.items()
+                      if isinstance(v, str) and v.startswith('not available')})
     if command: rep.notes['command'] = f'`{command}`'
     out = Path(out); paths = rep.save(out)
     if figures:
         import matplotlib.pyplot as plt
         n = min(len(ds), max_items or len(ds))
-        qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png'); plt.close('all')
-        ablation_chart(rep, path=out/'chart.png', seed_sep=' @' if any(' @' in m for m in methods) else None); plt.close('all')
+        qualitative_figure(methods, ds, indices=[i for i in (0, 3) if i < n], path=out/'qualitative.png')
+        plt.close('all')
+        ablation_chart(rep, path=out/'chart.png', seed_sep=' @' if any(' @' in m for m in methods) else None)
+        plt.close('all')
         if isinstance(rep.rows[0].get('lpips'), float):
             perception_distortion_figure(rep, path=out/'perception_distortion.png', seed_sep=' @'); plt.close('all')
     return rep
 
 # %% ../nbs/10_eval.ipynb #705b3eff
 def frame_tiles(dataset, tile: int, scale: int = 4, per_frame: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
-    "LR tiles (N, 1, t, t) and their HR (N, 1, st, st): a 2×2 grid (per_frame=4) or the single tile at the centre of each frame large enough."
+    "LR tiles (N, 1, t, t), HR (N, 1, st, st): a 2×2 grid (per_frame=4) or the centre tile of each big enough frame."
     lrs, hrs = [], []
     for i in range(len(dataset)):
         it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
@@ -523,7 +536,7 @@ def frame_tiles(dataset, tile: int, scale: int = 4, per_frame: int = 4) -> tuple
 @torch.no_grad()
 def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: float | None = None,
                 batch_size: int = 16) -> dict:
-    "Per sampling seed: mean LPIPS-alex and PSNR of tiles decoded with the model's tokens, neutral tokens and another frame's tokens."
+    "Per sampling seed: mean LPIPS-alex and PSNR of tiles decoded with model, neutral and another frame's tokens."
     lr_N, hr_N = frame_tiles(dataset, model.config.lr_size, model.config.scale, per_frame)
     lp, dev = iqa_metric('lpips'), next(model.parameters()).device
     w = model.config.fidelity if fidelity is None else fidelity
@@ -542,7 +555,8 @@ def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: f
                 rows[name]['psnr'].append(psnr(sr, hr_b))
                 if not isinstance(lp, str): rows[name]['lpips'].append(lp(sr, hr_b))
         out[s] = {n: {m: float(torch.cat(v).mean()) for m, v in r.items() if v} for n, r in rows.items()}
-    summary = {n: {m: (float(np.mean([out[s][n][m] for s in seeds])), float(np.std([out[s][n][m] for s in seeds], ddof=1)) if len(seeds) > 1 else 0.)
+    summary = {n: {m: (float(np.mean([out[s][n][m] for s in seeds])),
+                       float(np.std([out[s][n][m] for s in seeds], ddof=1)) if len(seeds) > 1 else 0.)
                    for m in out[seeds[0]][n]} for n in out[seeds[0]]}
     return dict(tiles=len(lr_N), fidelity=w, per_seed=out, mean_std=summary)
 
@@ -551,7 +565,7 @@ SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit leve
 
 def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border: int = 4,
                             max_items: int | None = None) -> dict:
-    "1 − SSIM of each method split by HR brightness (local mean) bins: pixel share, loss share, luminance loss and level error per bin."
+    "1 − SSIM per method by HR brightness (local mean) bins: pixel share, loss share, luminance loss, level error."
     n_items = len(dataset) if max_items is None else min(max_items, len(dataset))
     edges = torch.tensor(bins, dtype=torch.float64)
     # pixels, 1-lcs, 1-l, 1-cs, mu_sr-mu_hr
@@ -577,7 +591,7 @@ def ssim_loss_by_brightness(methods: dict, dataset, bins=SSIM_BINS, crop_border:
 
 # %% ../nbs/10_eval.ipynb #f49099d8
 def clip_end(methods: dict, dataset, end: str = 'white') -> dict:
-    "Per method (and 'HR'): mean (8-bit levels) and share clipped alike of the pixels whose LR is clipped to `end` ('white' or 'black')."
+    "Per method (and 'HR'): mean (8-bit levels), share clipped alike of pixels whose LR clips to `end` (white/black)."
     if end not in ('white', 'black'): raise ValueError(f"end must be 'white' or 'black', got {end!r}")
     clipped = (lambda x: x >= 254.5 / 255) if end == 'white' else (lambda x: x <= 0.5 / 255)
     vals = {m: [] for m in ['HR', *methods]}
@@ -593,7 +607,7 @@ def clip_end(methods: dict, dataset, end: str = 'white') -> dict:
 
 # %% ../nbs/10_eval.ipynb #5bf922e3
 def per_scale_token_accuracy(model, dataset, max_items: int | None = None) -> list[dict]:
-    "Per scale of a residual-token model: teacher-forced token accuracy, share of the most frequent code, predictive entropy (nats)."
+    "Per scale of a residual-token model: teacher-forced token accuracy, top code's share, predictive entropy (nats)."
     pn, V = model.config.vqvae.patch_nums, model.config.vqvae.codebook_size
     n = len(dataset) if max_items is None else min(max_items, len(dataset))
     hits, ent, counts = torch.zeros(len(pn)), torch.zeros(len(pn)), torch.zeros(len(pn), V)
@@ -624,7 +638,7 @@ def spearman(a, b) -> float:
     return float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])
 
 def uncertainty_curve(unc, err, bins: int = 10) -> dict:
-    "Pixels sorted by uncertainty into `bins` equal-count bins: mean uncertainty and mean error per bin, Spearman ρ(bin, error)."
+    "Pixels sorted by uncertainty into `bins` equal-count bins: mean uncertainty, error, Spearman ρ(bin, error)."
     u_N, e_N = torch.as_tensor(unc).double().flatten(), torch.as_tensor(err).double().flatten()
     groups = u_N.argsort(stable=True).tensor_split(bins)
     bu, be = np.array([u_N[g].mean().item() for g in groups]), np.array([e_N[g].mean().item() for g in groups])
