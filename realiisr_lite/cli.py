@@ -17,7 +17,7 @@ __all__ = ['SR_SUFFIX', 'UNCERTAINTY_SUFFIX', 'COMMANDS', 'quickstart', 'info', 
 
 # %% ../nbs/12_cli.ipynb #627becff
 def quickstart(out='out/quickstart', seed: int = 0, size: int = 256) -> dict:
-    "Synthesise a scene, degrade it (defocus, motion), upscale with bicubic, score it, save a figure; returns the metrics."
+    "Synthesise a scene, degrade it (defocus, motion), upscale bicubically, score it, save a figure; returns metrics."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from realiisr_lite.core import show_thermal, plot_line_profile, mark_row, make_folder, write_atomic
@@ -61,10 +61,11 @@ def info() -> dict:
              torch_hub=torch.hub.get_dir())
     try:
         from realiisr_lite.metrics import IQA_WEIGHTS, PERCEPTUAL_METRICS, iqa_weights_missing, weights_dirs
-        d['weights_dirs'] = ', '.join(map(str,
-                                          weights_dirs())) or 'none (set REALIISR_WEIGHTS or put them at ../shared/weights)'
+        d['weights_dirs'] = (', '.join(map(str, weights_dirs()))
+                             or 'none (set REALIISR_WEIGHTS or put them at ../shared/weights)')
         for m in [*PERCEPTUAL_METRICS, *IQA_WEIGHTS]:
-            d[f'weights_{m}'] = 'present' if not iqa_weights_missing(m) else 'missing: ' + ', '.join(iqa_weights_missing(m))
+            d[f'weights_{m}'] = ('present' if not iqa_weights_missing(m)
+                                 else 'missing: ' + ', '.join(iqa_weights_missing(m)))
     except ImportError: pass
     return d
 
@@ -129,12 +130,12 @@ def _run_train(a):
 def _add_sr(p):
     p.add_argument('input', help='an image file (PNG 8/16-bit, TIFF incl. float °C, BMP, JPEG) or a folder of them')
     p.add_argument('--out',
-                   help="output file or folder (default: <input>_sr.png next to a file, <input>_sr.tif for float output; "
-                                 "a sibling folder <folder>_sr/ for a folder)")
+                   help="output file or folder (default: <input>_sr.png next to a file, <input>_sr.tif for float "
+                        "output; a sibling folder <folder>_sr/ for a folder)")
     p.add_argument('--model', help='model folder (default: the bundled tiny model)')
     p.add_argument('--out-bits', '--bits', dest='out_bits', choices=['auto', '8', '16', 'float'], default='auto',
-                   help="what to write (auto: the input's kind: float32 TIFF in the input's units (°C, K, counts) for float "
-                        "inputs, 16-bit counts for 16-bit inputs, 8-bit for 8-bit inputs)")
+                   help="what to write (auto: the input's kind: float32 TIFF in the input's units (°C, K, counts) for "
+                        "float inputs, 16-bit counts for 16-bit inputs, 8-bit for 8-bit inputs)")
     p.add_argument('--normalize', choices=['auto', 'minmax', 'percentile'], default='auto',
                    help="how the input maps to [0, 1] (auto: 8-bit ÷255, 16-bit 1st-99th percentile, float min-max); "
                         "SR values stay within that range: minmax keeps a 16-bit frame's whole count range")
@@ -142,18 +143,19 @@ def _add_sr(p):
                    help='also write the record of how each file was made to <out>.json')
     p.add_argument('--no-adain', action='store_true', help='skip the AdaIN intensity correction')
     p.add_argument('--decode', choices=['greedy', 'sample', 'expected'],
-                   help="greedy: the most likely token; sample: top-k 50 with --seed; expected: the probability-weighted mean "
-                        "code (default: the model's own)")
+                   help="greedy: the most likely token; sample: top-k 50 with --seed; expected: the "
+                        "probability-weighted mean code (default: the model's own)")
     p.add_argument('--sample', action='store_true', help='the same as --decode sample')
     p.add_argument('--seed', type=int, default=0, help='seed for --decode sample')
     p.add_argument('--fidelity', type=float, metavar='W',
-                   help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = lean on the "
-                        "input (default: the model's own; no effect on a model without a fidelity path)")
+                   help="fidelity weight w in [0, 1] of the decoder's fidelity path: 0 = all generated detail, 1 = "
+                        "lean on the input (default: the model's own; no effect on a model without a fidelity path)")
     p.add_argument('--uncertainty', nargs='?', const='tta', choices=('tta', 'variance', 'entropy'),
                    metavar='tta|variance|entropy',
-                   help="also write <out stem>_uncertainty.png, 8-bit, 0 = certain: tta (default): the spread of the SR over 4 "
-                        "flipped/transposed copies of the input (4× the time; 255 = 1 %% of the range); variance / entropy: "
-                        "how unsure the model was of its tokens at the last 3 scales (255 = a uniform guess over the codebook)")
+                   help="also write <out stem>_uncertainty.png, 8-bit, 0 = certain: tta (default): the spread of the "
+                        "SR over 4 flipped/transposed copies of the input (4× the time; 255 = 1 %% of the range); "
+                        "variance / entropy: how unsure the model was of its tokens at the last 3 scales (255 = a "
+                        "uniform guess over the codebook)")
     p.add_argument('--overlap', type=int,
                    help="tile overlap in LR pixels (default: the model's own, 0 for tiny; a quarter tile for tiny-v1)")
     p.add_argument('--allow-pseudocolor', action='store_true',
@@ -176,7 +178,7 @@ def _load_lr(src: Path, a):
     except ValueError as e: raise CLIError(f"{src}: {e}") from None
 
 def _writable_dir(folder: Path, shown) -> list[Path]:
-    "Create `folder` if needed and write a probe file into it, before any work; returns the folders it created. Errors name `shown`."
+    "Create `folder` if needed and probe-write it before any work; returns the folders it created; errors name `shown`."
     created = [p for p in [folder, *folder.parents] if not p.exists()]      # deepest first
     probe = folder/f'.realiisr-write-test-{os.getpid()}'
     from realiisr_lite.core import make_folder
@@ -218,7 +220,7 @@ def _sr_decoding(a) -> tuple[str | None, bool]:
     return decode, decode == 'sample'
 
 def uncertainty_png(u, uniform: float) -> np.ndarray:
-    "An uncertainty map as 8-bit grey: 0 = certain, 255 = `uniform`, the measure's value for a uniform guess (clipped above)."
+    "Uncertainty as 8-bit grey: 0 = certain, 255 = `uniform` (the measure's value for a uniform guess; clipped above)."
     from realiisr_lite.core import as_image_2d
     return np.clip(np.round(as_image_2d(u).astype(np.float64) / uniform * 255), 0, 255).astype(np.uint8)
 
@@ -251,50 +253,59 @@ def _sr_one(model, src: Path, dst: Path, a, lr_meta=None, named: bool = False) -
         if u is not None:
             ref = uncertainty_reference(model, want_u)
             u_rec = dict(uncertainty=dict(of=dst.name, measure=want_u, units=u_units,
-                                          what=(f'{UNCERTAINTY_UNITS[want_u][0]} (4 views, population std)' if want_u == 'tta' else
-                                                f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions of the last 3 scales'),
+                                          what=(f'{UNCERTAINTY_UNITS[want_u][0]} (4 views, population std)'
+                                                if want_u == 'tta' else
+                                                f'mean {UNCERTAINTY_UNITS[want_u][0]} of the token distributions '
+                                                'of the last 3 scales'),
                                           stored_to_units=[ref / 255, 0.], top_of_scale=ref,
                                           value_range=[float(u.min()), float(u.max())]))
             write_thermal_file(uncertainty_png(u, ref), uncertainty_path(dst), {**u_rec,
                                                                                 **{k: rec[k] for k in ('software',
                                                                                                        'model')}})
     except OSError as e: raise CLIError(f"cannot write the output {dst}: {e.strerror or e}") from None
-    extra = (f", uncertainty ({want_u}) {float(u.min()):.2f}…{float(u.max()):.2f} {u_units} -> {uncertainty_path(dst).name}"
+    extra = (f", uncertainty ({want_u}) {float(u.min()):.2f}…{float(u.max()):.2f} {u_units} "
+             f"-> {uncertainty_path(dst).name}"
              if u is not None else '')
     return (f"{src} ({lr.shape[-1]}x{lr.shape[-2]}) -> {dst} ({sr.shape[-1]}x{sr.shape[-2]}, {_written(rec)}{extra}) "
             f"in {time.time() - t0:.1f} s")
 
 def sr_plan(input, out=None) -> tuple[list[tuple[Path, Path]], Path, int]:
-    "What `realiisr-lite sr INPUT [--out OUT]` will write: (input, output) pairs (.png; .tif for float output), the output folder, and how many earlier outputs it skips."
+    "What `sr` writes: (input, output) pairs (.png; .tif if float), the output folder, the number of skipped outputs."
     from realiisr_lite.data import list_images
     src = Path(input)
     if not src.exists(): raise CLIError(f"input not found: {src}")
     if src.is_dir():                                                   # a sibling folder, never inside the input folder
         out_dir = Path(out) if out else src.resolve().with_name(src.resolve().name + SR_SUFFIX)
-        if out_dir.resolve() == src.resolve(): raise CLIError(f"--out {out} is the input folder: the results would overwrite the inputs")
+        if out_dir.resolve() == src.resolve():
+            raise CLIError(f"--out {out} is the input folder: the results would overwrite the inputs")
         found = list_images(src)
         files = [f for f in found if not (out_dir.resolve() in f.resolve().parents or f.stem.endswith(SR_SUFFIX)
                                           or f.stem.endswith(SR_SUFFIX + UNCERTAINTY_SUFFIX))]
-        if not files: raise CLIError(f"no images in {src}" + (f" (files named *{SR_SUFFIX}.* are earlier outputs of sr and are skipped)" if found else ''))
+        if not files:
+            raise CLIError(f"no images in {src}" + (f" (files named *{SR_SUFFIX}.* are earlier outputs of sr "
+                                                    "and are skipped)" if found else ''))
         return [(f, out_dir/f.relative_to(src).with_suffix('.png')) for f in files], out_dir, len(found) - len(files)
     dst = Path(out) if out else src.with_name(src.stem + SR_SUFFIX + '.png')
     if dst.is_dir(): dst = dst/(src.stem + SR_SUFFIX + '.png')
     if dst.suffix.lower() not in _SR_FORMATS: dst = dst.with_name(dst.name + '.png')
-    if dst.exists() and dst.resolve() == src.resolve(): raise CLIError(f"--out {out} is the input file: refusing to overwrite it")
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise CLIError(f"--out {out} is the input file: refusing to overwrite it")
     return [(src, dst)], dst.parent, 0
 
 def _run_sr(a):
     from realiisr_lite.inference import RealIISR, has_fidelity_path
     from realiisr_lite.core import pick_device
     from realiisr_lite.data import output_bits
-    if a.fidelity is not None and not 0 <= a.fidelity <= 1: raise CLIError(f"--fidelity must lie in [0, 1], got {a.fidelity:g}")
+    if a.fidelity is not None and not 0 <= a.fidelity <= 1:
+        raise CLIError(f"--fidelity must lie in [0, 1], got {a.fidelity:g}")
     _sr_decoding(a)
     plan, out_dir, skipped = sr_plan(a.input, a.out)
     folder = Path(a.input).is_dir()
-    if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.*, *{SR_SUFFIX}{UNCERTAINTY_SUFFIX}.* or inside {out_dir} "
-                      "(outputs of an earlier sr)", file=sys.stderr)
+    if skipped: print(f"skipping {skipped} file(s) named *{SR_SUFFIX}.*, *{SR_SUFFIX}{UNCERTAINTY_SUFFIX}.* "
+                      f"or inside {out_dir} (outputs of an earlier sr)", file=sys.stderr)
     if a.uncertainty and any(uncertainty_path(d).resolve() == f.resolve() for f, d in plan):
-        raise CLIError(f"--uncertainty would overwrite the input {next(f for f, d in plan if uncertainty_path(d).resolve() == f.resolve())}")
+        raise CLIError(f"--uncertainty would overwrite the input "
+                       f"{next(f for f, d in plan if uncertainty_path(d).resolve() == f.resolve())}")
     first = None if folder else _load_lr(plan[0][0], a)                   # a bad file fails before the model loads
     named = not folder and a.out is not None and Path(a.out).suffix.lower() in _SR_FORMATS and not Path(a.out).is_dir()
     # so does an output name that cannot hold the result
@@ -313,14 +324,16 @@ def _run_sr(a):
                 print(f"skipped: {e}", file=sys.stderr); failed += 1
         if failed: raise CLIError(f"{failed} of {len(plan)} files could not be super-resolved (see above)")
     finally:
-        if not written:                                                   # nothing written: leave no empty folders behind
+        # nothing written: leave no empty folders behind
+        if not written:
             for d in created:
                 try: d.rmdir()
                 except OSError: pass
 
 def _add_synth(p):
     p.add_argument('out', help='output folder (gets HR/, LR/, labels.json)')
-    p.add_argument('--n', type=int, default=20, help='number of pairs'); p.add_argument('--size', type=int, default=256, help='HR size')
+    p.add_argument('--n', type=int, default=20, help='number of pairs')
+    p.add_argument('--size', type=int, default=256, help='HR size')
     p.add_argument('--seed', type=int, default=0)
 
 def _run_synth(a):
@@ -338,8 +351,9 @@ def _add_bench(p):
     p.add_argument('--bf16', action='store_true', help='run in bfloat16')
     p.add_argument('--device', help='cpu, cuda, mps (default: best available)')
     p.add_argument('--image', type=int, metavar='N',
-                   help="time a whole N×N LR image → ×4 with a trained model's default path "
-                   "(KV cache on and off, per-stage split, and the contiguous-layout control) instead of the random-weight generation benchmark")
+                   help="time a whole N×N LR image → ×4 with a trained model's default path (KV cache on and off, "
+                        "per-stage split, and the contiguous-layout control) instead of the random-weight generation "
+                        "benchmark")
     p.add_argument('--model', help='model folder for --image (default: the bundled model)')
     p.add_argument('--json', dest='json_out', help='also write the results to this JSON file')
 
@@ -356,12 +370,14 @@ def _run_bench_image(a):
             for m, c, lay in ((model, True, 'channels-last'), (plain, True, 'contiguous'), (model, False,
                                                                                             'channels-last'))]
     s = model.config.scale
-    print(f"{model.config.name}: {a.image}x{a.image} -> {a.image * s}x{a.image * s}, {runs[0]['tiles']} tiles of {model.config.lr_size} LR px, "
-          f"decode {model.config.decode}, {dev}, {runs[0]['threads']} threads (best of {a.repeats})")
-    print(f"{'KV cache':9s} {'layout':14s} {'total s':>8s} {'prior':>7s} {'condition':>10s} {'generation':>11s} {'decoding':>9s} {'tiling':>7s}")
+    print(f"{model.config.name}: {a.image}x{a.image} -> {a.image * s}x{a.image * s}, {runs[0]['tiles']} tiles of "
+          f"{model.config.lr_size} LR px, decode {model.config.decode}, {dev}, {runs[0]['threads']} threads "
+          f"(best of {a.repeats})")
+    print(f"{'KV cache':9s} {'layout':14s} {'total s':>8s} {'prior':>7s} {'condition':>10s} "
+          f"{'generation':>11s} {'decoding':>9s} {'tiling':>7s}")
     for r in runs:
-        print(f"{'on' if r['use_cache'] else 'off':9s} {r['layout']:14s} {r['wall']:8.2f} {r['prior']:7.2f} {r['condition']:10.2f} "
-              f"{r['generation']:11.2f} {r['decoding']:9.2f} {r['tiling']:7.2f}")
+        print(f"{'on' if r['use_cache'] else 'off':9s} {r['layout']:14s} {r['wall']:8.2f} {r['prior']:7.2f} "
+              f"{r['condition']:10.2f} {r['generation']:11.2f} {r['decoding']:9.2f} {r['tiling']:7.2f}")
     if a.json_out: write_atomic(a.json_out, json.dumps(dict(model=a.model or 'bundled', runs=runs), indent=1))
 
 def _run_bench(a):
@@ -378,24 +394,28 @@ def _run_bench(a):
     r = benchmark_generation(cfg.var, cfg.vqvae, a.batch, modes, a.repeats, dev,
                              torch.bfloat16 if a.bf16 else torch.float32, n_extra)
     r['config'] = a.config
-    print(f"{a.config}: {r['params']/1e6:.1f} M transformer parameters, {r['prefix']} prefix + {r['tokens']} scale tokens, "
-          f"batch {r['batch_size']}, {r['device']}, {r['dtype']}")
+    print(f"{a.config}: {r['params']/1e6:.1f} M transformer parameters, {r['prefix']} prefix + "
+          f"{r['tokens']} scale tokens, batch {r['batch_size']}, {r['device']}, {r['dtype']}")
     print(f"{'mode':10s} {'s / image':>10s} {'images / s':>11s}")
     for m in modes: print(f"{m:10s} {r[m + '_s_per_image']:10.4f} {1 / r[m + '_s_per_image']:11.2f}")
-    if 'cache' in modes and 'nocache' in modes: print(f"KV cache speed-up: {r['nocache_s_per_image'] / r['cache_s_per_image']:.2f}x")
+    if 'cache' in modes and 'nocache' in modes:
+        print(f"KV cache speed-up: {r['nocache_s_per_image'] / r['cache_s_per_image']:.2f}x")
     if a.json_out: write_atomic(a.json_out, json.dumps(r, indent=1))
 
 # %% ../nbs/12_cli.ipynb #21d9196f
 def _add_eval(p):
     p.add_argument('--model', action='append', default=[], metavar='NAME=PATH',
-                   help="a model folder to evaluate, e.g. 'Real-IISR-lite=runs/tiny/model' (repeatable; default: the bundled model)")
+                   help="a model folder to evaluate, e.g. 'Real-IISR-lite=runs/tiny/model' (repeatable; default: the "
+                        "bundled model)")
     p.add_argument('--regression', action='append', default=[], metavar='[NAME=]PATH',
-                   help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled model: its twin)')
+                   help='regression CNN checkpoint(s) (.safetensors) to include (repeatable; default with the bundled '
+                        'model: its twin)')
     p.add_argument('--no-model', action='store_true',
                    help='no Real-IISR-lite row: bicubic and the regression twin(s) only')
     p.add_argument('--data', default='auto',
-                   help="auto | tno | synthetic | raw16 | hituav | celsius | celsius:FOLDER | FOLDER | flir:PATH (raw16: the shared FLIR raw frames, "
-                        "3 degradation draws each; celsius: temperature maps, adds errors in °C: mean absolute, hottest region, hottest-spot drift)")
+                   help="auto | tno | synthetic | raw16 | hituav | celsius | celsius:FOLDER | FOLDER | flir:PATH "
+                        "(raw16: the shared FLIR raw frames, 3 degradation draws each; celsius: temperature maps, adds "
+                        "errors in °C: mean absolute, hottest region, hottest-spot drift)")
     p.add_argument('--crop', type=int, help='evaluate on centre crops of this many HR pixels (default: whole images)')
     p.add_argument('--max-items', type=int, help='evaluate only the first N test images')
     p.add_argument('--out', default='results/eval',
@@ -403,9 +423,11 @@ def _add_eval(p):
     p.add_argument('--no-adain', action='store_true',
                    help="skip AdaIN in the models (default: each model's own setting)")
     p.add_argument('--decode', default=None,
-                   help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the model's own)")
+                   help="comma-separated decodings to evaluate each model with: greedy, sample, expected (default: the "
+                        "model's own)")
     p.add_argument('--fidelity', default=None,
-                   help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the model's own)")
+                   help="comma-separated fidelity weights w in [0, 1] to evaluate each model with (default: the "
+                        "model's own)")
     p.add_argument('--temperature', default=None,
                    help="comma-separated sampling temperatures to evaluate each model with (default: its own)")
     p.add_argument('--neutral', action='store_true',
@@ -413,9 +435,11 @@ def _add_eval(p):
     p.add_argument('--fit-gain-offset', action='store_true',
                    help="also report PSNR after a per-image least-squares gain/offset fit")
     p.add_argument('--token-study', action='store_true',
-                   help="also decode tiles with each model's tokens, neutral tokens and another frame's tokens (3 seeds; tokens.json)")
+                   help="also decode tiles with each model's tokens, neutral tokens and another frame's tokens (3 "
+                        "seeds; tokens.json)")
     p.add_argument('--peer', choices=('auto', 'realesrgan', 'none'), default='auto',
-                   help="the Real-ESRGAN realesr-general-x4v3 baseline row (auto: when its weights resolve; realesrgan: required)")
+                   help="the Real-ESRGAN realesr-general-x4v3 baseline row (auto: when its weights resolve; "
+                        "realesrgan: required)")
     p.add_argument('--device', help='cpu, cuda, mps')
 
 def _run_eval(a):
@@ -440,11 +464,12 @@ def _run_eval(a):
             if (bundled_weights_dir('tiny')/f).exists(): regs[name] = str(bundled_weights_dir('tiny')/f)
     dev = torch.device(a.device) if a.device else pick_device()
     decodes = [d for d in a.decode.split(',') if d] if a.decode else None
-    if decodes and set(decodes) - {'greedy', 'sample',
-                                   'expected'}: raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
+    if decodes and set(decodes) - {'greedy', 'sample', 'expected'}:
+        raise CLIError(f"--decode must list greedy, sample or expected, got {a.decode!r}")
     try: fids = [float(w) for w in a.fidelity.split(',') if w] if a.fidelity else None
     except ValueError: raise CLIError(f"--fidelity must list numbers in [0, 1], got {a.fidelity!r}") from None
-    if fids and not all(0 <= w <= 1 for w in fids): raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
+    if fids and not all(0 <= w <= 1 for w in fids):
+        raise CLIError(f"--fidelity values must lie in [0, 1], got {a.fidelity!r}")
     make_folder(a.out)                                  # a file in the way: one line now, not after the evaluation
     try: temps = [float(t) for t in a.temperature.split(',') if t] if a.temperature else None
     except ValueError: raise CLIError(f"--temperature must list numbers, got {a.temperature!r}") from None
@@ -459,10 +484,12 @@ def _run_eval(a):
         from realiisr_lite.inference import RealIISR
         ds = eval_dataset(a.data, a.crop)
         study = {n: token_study(RealIISR.from_pretrained(p, dev), ds) for n, p in models.items()}
-        (Path(a.out)/'tokens.json').write_text(json.dumps(dict(command='realiisr-lite ' + shlex.join(a.argv), models=study), indent=1))
+        (Path(a.out)/'tokens.json').write_text(json.dumps(dict(command='realiisr-lite ' + shlex.join(a.argv),
+                                                               models=study), indent=1))
         for n, s in study.items():
             print(f"{n}: LPIPS / PSNR on {s['tiles']} tiles, mean ± std over seeds: " + '; '.join(
-                f"{k} {v['lpips'][0]:.4f} ± {v['lpips'][1]:.4f} / {v['psnr'][0]:.2f}" for k, v in s['mean_std'].items() if 'lpips' in v))
+                f"{k} {v['lpips'][0]:.4f} ± {v['lpips'][1]:.4f} / {v['psnr'][0]:.2f}"
+                for k, v in s['mean_std'].items() if 'lpips' in v))
     missing = {c: v for c, v in rep.notes.items() if isinstance(v, str) and v.startswith('not available')}
     if missing: print(f"perceptual metrics not available: {'; '.join(f'{c}: {v[15:]}' for c, v in missing.items())}")
     figs = 'qualitative.png, chart.png' + (', perception_distortion.png' if 'lpips' not in missing else '')
@@ -483,7 +510,8 @@ def _add_course(p):
     e.add_argument('--student', required=True, metavar='DIR', help='output folder for the student notebooks')
     e.add_argument('--nbs', help="folder of the course notebooks (default: the repository's nbs/)")
     c = sub.add_parser('check',
-                       help='run notebooks as nbdev-test does; per notebook: solved/remaining and the first failing check (exit 1 if any fails)')
+                       help='run notebooks as nbdev-test does; per notebook: solved/remaining and the first failing '
+                            'check (exit 1 if any fails)')
     c.add_argument('paths', nargs='+', metavar='PATH',
                    help='folders of notebooks (e.g. the student version) or notebook files')
     c.add_argument('--workers', type=int, help='notebooks run at the same time (default: CPU cores, at most 4)')
