@@ -39,6 +39,7 @@ class TrainConfig:
     gan: float = 0.0                 # stages 1 and 3: weight of the PatchGAN loss (adaptive, VQGAN); 0: none
     gan_start: int = 0               # stage 1: the step at which the discriminator starts (stage 3 continues it)
     disc_layers: int = 3             # PatchGAN depth: 3 strided layers judge ~70-px patches; tiny tiles need 1
+    decoder_steps: int = 0           # stage 1b ('compact' decoder): steps of the lite decoder on the true tokens
     decoder_lr: float = 1e-4         # stages 1 and 3: learning rate of the 'compact' decoder (and the GAN twin)
     fid_steps: int = 0               # stage 3: steps of the decoder (or its fidelity path) on generated tokens
     fid_lr: float = 1e-3             # stage 3 of a 'conv' decoder: learning rate of its fidelity path
@@ -148,11 +149,10 @@ def _tiny() -> RealIISRConfig:
                                         cond_inject=True),
                           prior='regression', prior_arch='compact', prior_init='realesrgan', fidelity=0.0, adain=False,
                           decode='sample', overlap=0, tsg_inject='add', pixel_loss='soft',
-                          train=TrainConfig(batch_size=8, steps=800, prior_steps=800, prior_batch_size=16,
-                                            prior_hr_size=64, prior_lr=1e-4, prior_loss='mse', vq_steps=1200,
-                                            vq_batch_size=8, vq_lr=1e-3,
-                                            decoder_lr=1e-4, perceptual=1.0, gan=0.1, gan_start=400, fid_steps=400,
-                                            fid_true_share=0.25, pool=6000))
+                          train=TrainConfig(batch_size=8, steps=800, prior_steps=1500, prior_batch_size=8,
+                                            prior_hr_size=128, prior_lr=1e-4, prior_loss='mse', vq_steps=800,
+                                            vq_batch_size=16, decoder_steps=1200, decoder_lr=1e-4, perceptual=1.0,
+                                            gan=0.1, gan_start=400, fid_steps=400, fid_true_share=0.25, pool=6000))
 
 def _tiny_mse() -> RealIISRConfig:
     # the MSE design bundled before: regression prior, fidelity path, expected codes
@@ -177,9 +177,9 @@ def _small() -> RealIISRConfig:
     c.var = VARConfig(patch_nums=c.vqvae.patch_nums, hr_size=128, embed_dim=320, depth=8, num_heads=5, cond_channels=64,
                       head='codebook', cond_inject=True)
     c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, prior_steps=2000, prior_batch_size=64,
-                          prior_hr_size=64, prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=32,
-                          vq_lr=1e-3, decoder_lr=1e-4,
-                          perceptual=1.0, gan=0.1, gan_start=500, fid_steps=400, fid_true_share=0.25, pool=12000)
+                          prior_hr_size=128, prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=64,
+                          decoder_steps=1500, decoder_lr=1e-4, perceptual=1.0, gan=0.1, gan_start=500, fid_steps=400,
+                          fid_true_share=0.25, pool=12000)
     return c
 
 def _base() -> RealIISRConfig:

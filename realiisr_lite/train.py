@@ -10,7 +10,7 @@ Docs: https://github.com/realiisr-lite/realiisr_lite/train.html.md"""
 # %% ../nbs/09_train.ipynb #bde2ab56
 from __future__ import annotations
 import hashlib, json, math, os, random, subprocess, sys, time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -467,30 +467,28 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
                    resume: bool = True,
                    progress: bool = True, device=None, ckpt_every: int = 100, log_every: int = 10, val_every: int = 250,
                    stop_after: int | None = None) -> list[dict]:
-    "'compact' decoder, stage 1 (tokenizer; true tokens of HR − prior) or 3 (own tokens): L1 + LPIPS-vgg + PatchGAN."
+    "The 'compact' decoder on a frozen tokenizer, stage 1 (true tokens) or 3 (sampled ones): L1 + LPIPS-vgg + PatchGAN."
     from realiisr_lite.losses import PerceptualGANLoss
     tc, vq = model.config.train, model.vqvae
     if vq.config.decoder != 'compact' or model.prior is None:
         raise ValueError("fit_perceptual trains the 'compact' decoder over a prior")
     if stage not in (1, 3): raise ValueError(f"stage must be 1 or 3, got {stage}")
-    steps = (tc.vq_steps if stage == 1 else tc.fid_steps) if steps is None else steps
+    steps = (tc.decoder_steps if stage == 1 else tc.fid_steps) if steps is None else steps
     dev = torch.device(device) if device else pick_device()
     crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0,
                              disc_layers=tc.disc_layers).to(dev)
     model.to(dev).eval()
-    coder = list(vq.encoder.parameters()) + list(vq.quantizer.parameters()) if stage == 1 else []
-    groups = ([dict(params=coder, lr=tc.vq_lr)] if coder else []) + [dict(params=list(vq.decoder.parameters()),
-                                                                          lr=tc.decoder_lr)]
-    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5,
-                                                                                                               0.9)))
-    for g in groups: g['params'] and [p.requires_grad_(True) for p in g['params']]
+    groups = [dict(params=list(vq.decoder.parameters()), lr=tc.decoder_lr)]
+    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5, 0.9)))
+    for g in groups:
+        for p in g['params']: p.requires_grad_(True)
     opt = torch.optim.AdamW(groups, weight_decay=0.0, betas=(0.9, 0.99))
     sched = warmup_cosine(opt, steps, min(100, steps // 10))
     holder = nn.ModuleDict(dict(model=model, disc=crit.disc or nn.Identity()))        # what the checkpoint holds
     keys = lambda k: k.startswith(('model.vqvae.', 'disc.'))
     out = Path(out) if out else None
-    state_path, disc_path = (out/f'stage{stage}_state.safetensors', out/'discriminator.safetensors') if out else (None,
-                                                                                                                  None)
+    state_path = out/f'stage{stage}_state.safetensors' if out else None
+    disc_path = out/'discriminator.safetensors' if out else None
     start, hist, seed = 0, [], tc.seed + 10 * stage
     if resume and state_path is not None and state_path.exists():
         m = load_training_state(state_path, holder, opt, sched, dev); start, hist = m['step'], m.get('history', [])
@@ -503,28 +501,21 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=steps, initial=start, desc=f'stage {stage} (perceptual)')
-    bs, t0 = tc.vq_batch_size if stage == 1 else tc.batch_size, time.time()
+    bs, t0 = tc.batch_size, time.time()
     for step, b in zip(range(start, steps), step_loader(train_ds, bs, seed, start, steps, device=dev)):
         lr_b, hr_b = b['lr'].to(dev), b['hr'].to(dev)
         with torch.no_grad(): p = model.prior_image(lr_b)
-        if stage == 1:
-            vq.train()                                                 # EMA codebook updates, dead-code restarts
-            f_hat, _, qloss, stats = vq.quantizer(vq.encode(hr_b - p))
-            vq.eval()
-        else:
-            with torch.no_grad():
+        with torch.no_grad():
+            if stage == 1: f_hat = vq.idx_to_fhat(vq.img_to_idx(hr_b - p))       # the true tokens of HR − prior
+            else:
                 f_hat = model.generate_tiles(lr_b, prior_B1HW=p, image=False, seed=seed * 1_000_003 + step)['fhat']
-                # some samples keep the true tokens of HR − prior
-                if tc.fid_true_share > 0:
+                if tc.fid_true_share > 0:                            # some samples keep the true tokens of HR − prior
                     true = vq.idx_to_fhat(vq.img_to_idx(hr_b - p))
-                    pick = (torch.rand(len(f_hat),
-                                       generator=torch.Generator().manual_seed(seed * 1_000_003 + step + 7))
-                            < tc.fid_true_share)
+                    g = torch.Generator().manual_seed(seed * 1_000_003 + step + 7)
+                    pick = torch.rand(len(f_hat), generator=g) < tc.fid_true_share
                     f_hat = torch.where(pick.view(-1, 1, 1, 1).to(dev), true.to(f_hat.dtype), f_hat)
-            qloss, stats = torch.zeros((), device=dev), {}
         sr = vq.decoder(f_hat, lr_b)
-        g_loss, parts = crit.generator_loss(sr, hr_b, vq.decoder.last_layer, step)
-        loss = g_loss + qloss
+        loss, parts = crit.generator_loss(sr, hr_b, vq.decoder.last_layer, step)
         if not torch.isfinite(loss):
             raise TrainingDivergedError(f"stage {stage}: loss became {loss.item()} at step {step + 1}")
         opt.zero_grad(set_to_none=True); loss.backward()
@@ -534,14 +525,12 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
             if step >= crit.gan_start:
                 d_loss = crit.discriminator_loss(sr, hr_b); d_loss.backward(); parts['disc'] = d_loss.detach()
         opt.step(); sched.step()
-        rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in {**parts, 'q': qloss.detach()}.items()}, **stats,
-                   seconds=round(time.time() - t0, 1))
+        rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in parts.items()}, seconds=round(time.time() - t0, 1))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
-            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds,
-                                                                             true_tokens=stage == 1).items()})
+            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds, true_tokens=stage == 1).items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
-        if bar is not None: bar.update(1); bar.set_postfix(
-            {k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
+        if bar is not None:
+            bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-500:]), keys=keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
@@ -620,8 +609,7 @@ def twin_steps(cfg: RealIISRConfig) -> int:
     tc = cfg.train
     px = (tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2
           + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2)
-    # stage 1 trains an SR network too
-    if cfg.vqvae.decoder == 'compact': px += tc.vq_steps * tc.vq_batch_size * cfg.hr_size ** 2
+    if cfg.vqvae.decoder == 'compact': px += tc.decoder_steps * tc.batch_size * cfg.hr_size ** 2   # stage 1b trains an SR network
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
@@ -662,38 +650,38 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     if vqvae is not None:
         vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
-    # stage 1: tokenizer + decoder, perceptual objective
-    elif cfg.vqvae.decoder == 'compact':
-        if world > 1:
-            raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
-        seed_everything(tc.seed)
-        m1 = RealIISR(cfg).to(dev)
-        m1.prior.load_state_dict(prior.state_dict())
-        m1.vqvae.decoder.net.load_state_dict(prior.state_dict())     # the decoder starts as the prior: tokens add to it
-        vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0,
-                            device=dev,
-                            val_every=val_every)
-        vq = m1.vqvae
-        save_vqvae(vq, vq_path, dict(training=dict(info, stage='vqvae'), steps=tc.vq_steps,
-                                     final=vh[-1] if vh else None))
-        info['vqvae_val_psnr'] = next((h['val_psnr'] for h in reversed(vh) if 'val_psnr' in h), None)
-    # stage 1: the tokenizer (of HR, or of HR − prior)
-    else:
+    else:                                                              # stage 1: the tokenizer (of HR, or of HR − prior)
         if world > 1:
             raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         if prior is not None:
             target = lambda b: b['hr'] - prior(b['lr'])
             vq_train, vq_val = train_ds, val_ds
-        else: target, vq_train, vq_val = None, hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds,
-                                                                                                          cfg.hr_size,
-                                                                                                          tc.seed + 5)
-        vq, vh = train_vqvae(MultiScaleVQVAE(cfg.vqvae), vq_train, vq_val, steps=tc.vq_steps,
-                             batch_size=tc.vq_batch_size, lr=tc.vq_lr,
-                             seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0,
-                             device=dev, out=vq_path,
-                             meta=dict(training=dict(info, stage='vqvae')), target=target,
-                             batches=step_loader(vq_train, tc.vq_batch_size, tc.seed, 0, tc.vq_steps, device=dev))
-        info['vqvae_val_psnr'] = vh[-1].get('val_psnr')
+        else:
+            target = None
+            vq_train, vq_val = hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5)
+        compact = cfg.vqvae.decoder == 'compact'           # its tokens are learnt with VAR's decoder first (1a), then 1b
+        tok_path = out/'tokenizer.safetensors' if compact else vq_path
+        if compact and tok_path.exists(): vq = load_vqvae(tok_path, dev)
+        else:
+            vq_cfg = replace(cfg.vqvae, decoder='conv') if compact else cfg.vqvae
+            vq, vh = train_vqvae(MultiScaleVQVAE(vq_cfg), vq_train, vq_val, steps=tc.vq_steps, batch_size=tc.vq_batch_size,
+                                 lr=tc.vq_lr, seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0,
+                                 device=dev, out=tok_path, meta=dict(training=dict(info, stage='vqvae')), target=target,
+                                 batches=step_loader(vq_train, tc.vq_batch_size, tc.seed, 0, tc.vq_steps, device=dev))
+            info['vqvae_val_psnr'] = vh[-1].get('val_psnr')
+        if compact:                                    # stage 1b: the lite decoder learns to draw from those tokens + LR
+            seed_everything(tc.seed)
+            m1 = RealIISR(cfg).to(dev)
+            m1.prior.load_state_dict(prior.state_dict())
+            m1.vqvae.load_state_dict({k: v for k, v in vq.state_dict().items() if k.startswith(('encoder.', 'quantizer.'))},
+                                     strict=False)
+            m1.vqvae.decoder.net.load_state_dict(prior.state_dict())     # the decoder starts as the prior: tokens add to it
+            vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0,
+                                device=dev, val_every=val_every)
+            vq = m1.vqvae
+            save_vqvae(vq, vq_path, dict(training=dict(info, stage='vqvae'), steps=tc.decoder_steps,
+                                         final=vh[-1] if vh else None))
+            info['decoder_val_psnr'] = next((h['val_psnr'] for h in reversed(vh) if 'val_psnr' in h), None)
     info['seconds_stage1'] = round(time.time() - t1)
     seed_everything(tc.seed)
     model = RealIISR(cfg, vq.to(dev))
