@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .core import as_batch
 
 # %% auto #0
@@ -308,7 +309,10 @@ def generate(model: NextScaleTransformer, vqvae, lr_B1hw, extra_BTD=None, prefix
     if uncertainty: out['entropy'], out['variance'] = torch.stack(ent).mean(0), torch.stack(var).mean(0)
     return out
 
-NextScaleTransformer.generate = generate
+@patch
+def generate(self: NextScaleTransformer, vqvae, lr_B1hw, **kwargs) -> dict:
+    "Generate the token pyramid of an LR batch scale by scale (`generate`)."
+    return generate(self, vqvae, lr_B1hw, **kwargs)
 
 # %% ../nbs/04_var.ipynb #49b9b334
 def var_loss(model: NextScaleTransformer, vqvae, lr_B1hw, hr_B1HW, extra_BTD=None, prefix=None):

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .core import as_batch, save_tensors_atomic, load_tensors, bundled_weights_dir, seed_everything
 
 # %% auto #0
@@ -419,7 +420,10 @@ def load_vqvae(path=None, device='cpu') -> MultiScaleVQVAE:
     model.meta = meta
     return model.to(device).eval()
 
-MultiScaleVQVAE.from_pretrained = staticmethod(load_vqvae)
+@patch(cls_method=True)
+def from_pretrained(cls: MultiScaleVQVAE, path=None, device='cpu') -> MultiScaleVQVAE:
+    "Load a tokenizer from a .safetensors file (`load_vqvae`)."
+    return load_vqvae(path, device)
 
 # %% ../nbs/03_vqvae.ipynb #bd8f8653
 def _batches(dataset, batch_size: int, seed: int, start_step: int = 0):
