@@ -27,7 +27,8 @@ __all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE
            'resolve_data', 'eval_dataset', 'raw16_frames', 'temperature_maps', 'TemperaturePairs', 'CenterCrop',
            'sr_methods', 'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
            'perception_distortion_figure', 'benchmark_super_resolve', 'run_evaluation', 'frame_tiles', 'token_study',
-           'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman', 'uncertainty_curve']
+           'token_figure', 'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman',
+           'uncertainty_curve']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -317,7 +318,8 @@ def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'orde
         for k in kinds:
             for c in columns:
                 v = np.array([r[c] for r in groups.get((m, k), [])], dtype=float)
-                fmt = '{:.2f}' if c == 'psnr' else '{:.4f}' if c in ('ssim', 'order_violation') else '{:.3f}'
+                fmt = '{:.2f}' if c == 'psnr' else '{:.4f}' if c in ('ssim', 'order_violation', 'lpips', 'dists') \
+                    else '{:.3f}'
                 cells.append('–' if not len(v) else
                              fmt.format(v.mean()) + (' ± ' + fmt.format(v.std(ddof=1)) if len(v) > 1 else ''))
         lines.append('| ' + ' | '.join(cells) + ' |')
@@ -506,6 +508,9 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
                       if isinstance(v, str) and v.startswith('not available')})
     if command: rep.notes['command'] = f'`{command}`'
     out = Path(out); paths = rep.save(out)
+    if any(' @' in m for m in methods):                    # rows of several training seeds: mean ± std per row
+        cols = [c for c in ('psnr', 'ssim', 'lpips', 'dists') if isinstance(rep.rows[0].get(c), float)]
+        (out/'seeds.md').write_text(f'# {rep.title}: mean ± std over seeds\n\n{seed_summary(rep, columns=cols)}\n')
     if figures:
         import matplotlib.pyplot as plt
         n = min(len(ds), max_items or len(ds))
@@ -559,6 +564,31 @@ def token_study(model, dataset, seeds=(0, 1, 2), per_frame: int = 4, fidelity: f
                        float(np.std([out[s][n][m] for s in seeds], ddof=1)) if len(seeds) > 1 else 0.)
                    for m in out[seeds[0]][n]} for n in out[seeds[0]]}
     return dict(tiles=len(lr_N), fidelity=w, per_seed=out, mean_std=summary)
+
+# %% ../nbs/10_eval.ipynb #868dcab7
+@torch.no_grad()
+def token_figure(model, lr_N1hw, hr_N1HW, seed: int = 0, fidelity: float | None = None, cmap: str = 'iron',
+                 path=None):
+    "Tiles (rows) decoded with their own sampled tokens, neutral tokens, the next tile's tokens: (figure, images)."
+    import matplotlib.pyplot as plt
+    from realiisr_lite.core import show_thermal
+    w = model.config.fidelity if fidelity is None else fidelity
+    p = model.prior_image(lr_N1hw) if model.prior is not None else None
+    fhat = {'model tokens': model.generate_tiles(lr_N1hw, prior_B1HW=p, image=False, seed=seed)['fhat'],
+            'neutral tokens': model.generate_tiles(lr_N1hw, prior_B1HW=p, image=False, tokens='neutral')['fhat'],
+            "another tile's tokens": model.generate_tiles(lr_N1hw.roll(1, 0), image=False, seed=seed)['fhat']}
+    ims = {'bicubic': bicubic_upscale(lr_N1hw).clamp(0, 1)}
+    ims |= {n: model.decode_fhat(f, lr_N1hw, p, w).clamp(0, 1).float() for n, f in fhat.items()}
+    ims['HR'] = hr_N1HW
+    lp = iqa_metric('lpips')
+    fig, axs = plt.subplots(len(lr_N1hw), len(ims), figsize=(2.2 * len(ims), 2.35 * len(lr_N1hw)), squeeze=False)
+    for r in range(len(lr_N1hw)):
+        for c, (n, im) in enumerate(ims.items()):
+            score = '' if n == 'HR' or isinstance(lp, str) else f"LPIPS {lp(im[r:r + 1], hr_N1HW[r:r + 1]).item():.3f}"
+            show_thermal(im[r:r + 1], cmap, ax=axs[r, c], title=f'{n}\n{score}' if r == 0 else score)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=120)
+    return fig, ims
 
 # %% ../nbs/10_eval.ipynb #593be98b
 SSIM_BINS = (0, 2, 5, 10, 20, 40, 80, 160, 256)      # HR local mean, 8-bit levels

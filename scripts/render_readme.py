@@ -6,9 +6,9 @@ the files that hold them. The block between the two markers in README.md is repl
     python scripts/render_readme.py --check    # exit 1 (and say so) when README.md's block differs from the rendering
 
 Sources: results/eval_bundled/report.json (`realiisr-lite eval --data tno ... --out results/eval_bundled`: the
-bundled model, its regression twin, the Real-ESRGAN peer and bicubic on the held-out TNO frames) and
-results/bench_cpu_128.json (`realiisr-lite bench --image 128 --json results/bench_cpu_128.json`). After retraining,
-rerun those two commands, then this script; tests/test_course_text.py checks that README.md is up to date."""
+bundled model, its regression and GAN twins, the Real-ESRGAN peer and bicubic on the held-out TNO frames),
+results/eval_raw16/report.json (the same on the second camera, `--data raw16`) and results/bench_cpu_128.json (`realiisr-lite bench --image 128 --json results/bench_cpu_128.json`). After retraining,
+rerun those commands, then this script; tests/test_course_text.py checks that README.md is up to date."""
 import argparse, json, sys
 from pathlib import Path
 
@@ -21,7 +21,8 @@ COLUMNS = {'psnr': ('PSNR ↑', 2), 'ssim': ('SSIM ↑', 4), 'lpips': ('LPIPS �
 
 def _is_row(name: str) -> bool:
     "The rows of the status table: bicubic, the peer, the regression twin and the bundled model (not its variants)."
-    return name == 'bicubic' or 'Real-ESRGAN' in name or name.startswith('regression twin') or name == 'Real-IISR-lite'
+    return (name == 'bicubic' or 'Real-ESRGAN' in name or name.startswith(('regression twin', 'GAN twin'))
+            or name == 'Real-IISR-lite')
 
 
 def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -44,12 +45,23 @@ def status_table(report: dict) -> str:
     return '\n'.join(lines)
 
 
-def status_block(root: Path = ROOT) -> str:
-    "The block between the markers: the table, the command that made it, and the CPU speed."
-    rep = json.loads((root/'results'/'eval_bundled'/'report.json').read_text())
+REPORTS = ('eval_bundled', 'eval_raw16')  # held-out TNO, then the second camera (when its report is there)
+
+
+def report_section(rep: dict) -> list:
+    "One report's lines: its title, the table and the command that made it."
     n = rep.get('notes', {})
-    out = [BEGIN, '', f"{rep['title']}: the mean over {n.get('images', '?')} items (frames × degradation kinds) per kind.", '', status_table(rep), '']
-    if n.get('command'): out += [f"Made by {n['command']}.", '']
+    out = [f"{rep['title']}: the mean over {n.get('images', '?')} items (frames × degradation kinds) per kind.", '',
+           status_table(rep), '']
+    return out + ([f"Made by {n['command']}.", ''] if n.get('command') else [])
+
+
+def status_block(root: Path = ROOT) -> str:
+    "The block between the markers: a table per report (TNO, second camera), its command, and the CPU speed."
+    out = [BEGIN, '']
+    for name in REPORTS:
+        f = root/'results'/name/'report.json'
+        if f.exists() or name == REPORTS[0]: out += report_section(json.loads(f.read_text()))
     bench = root/'results'/'bench_cpu_128.json'
     if bench.exists():
         runs = json.loads(bench.read_text())['runs']
