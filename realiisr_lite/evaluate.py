@@ -362,10 +362,12 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
     return fig
 
 def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron', path=None):
-    "Zoomed crops side by side (methods, then HR): picks = [(item index, (y, x) HR top-left of crop)]; PSNR per crop."
+    "Zoomed crops side by side (methods, then HR): picks = [(item index, (y, x) HR top-left of crop)]; PSNR, LPIPS."
     import matplotlib.pyplot as plt
     from realiisr_lite.core import show_thermal
-    names = list(methods)
+    names, lp = list(methods), iqa_metric('lpips')
+    score = lambda im, ref: f"{psnr(im, ref, 0).item():.2f} dB" + ('' if isinstance(lp, str) else
+                                                                    f" · LPIPS {lp(im, ref).item():.3f}")
     fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.45 * len(picks)),
                             squeeze=False)
     for r, (i, (y, x)) in enumerate(picks):
@@ -375,9 +377,9 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
         lo, hi = hr_c.min().item(), hr_c.max().item()                   # one stretch per row: the crop's HR range
         for c, n in enumerate(names + ['HR']):
             im = hr_c if n == 'HR' else cut(methods[n](lr).float().clamp(0, 1))
-            t = n if n == 'HR' else f"{n}\n{psnr(im, hr_c, 0).item():.2f} dB"
+            t = n if n == 'HR' else f"{n}\n{score(im, hr_c)}"
             show_thermal((im - lo) / max(hi - lo, 1e-6), cmap, ax=axs[r, c],
-                         title=t if r == 0 or n == 'HR' else f"{psnr(im, hr_c, 0).item():.2f} dB")
+                         title=t if r == 0 or n == 'HR' else score(im, hr_c))
         axs[r, 0].set_ylabel(f"{it.get('kind', '')} #{i}", fontsize=8)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=120)

@@ -479,7 +479,8 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
                              disc_layers=tc.disc_layers).to(dev)
     model.to(dev).eval()
     groups = [dict(params=list(vq.decoder.parameters()), lr=tc.decoder_lr)]
-    if crit.disc is not None: groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5, 0.9)))
+    if crit.disc is not None:
+        groups.append(dict(params=list(crit.disc.parameters()), lr=tc.decoder_lr, betas=(0.5, 0.9)))
     for g in groups:
         for p in g['params']: p.requires_grad_(True)
     opt = torch.optim.AdamW(groups, weight_decay=0.0, betas=(0.9, 0.99))
@@ -525,12 +526,16 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
             if step >= crit.gan_start:
                 d_loss = crit.discriminator_loss(sr, hr_b); d_loss.backward(); parts['disc'] = d_loss.detach()
         opt.step(); sched.step()
-        rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in parts.items()}, seconds=round(time.time() - t0, 1))
+        rec = dict(step=step + 1, **{k: round(float(v), 5) for k, v in parts.items()},
+                   seconds=round(time.time() - t0, 1))
         if val_ds is not None and ((step + 1) % val_every == 0 or step + 1 == steps):
-            rec.update({f'val_{k}': round(v, 4) for k, v in validate_decoder(model, val_ds, true_tokens=stage == 1).items()})
+            val = validate_decoder(model, val_ds, true_tokens=stage == 1)
+            rec.update({f'val_{k}': round(v, 4) for k, v in val.items()})
         if (step + 1) % log_every == 0 or 'val_psnr' in rec or step + 1 == steps: hist.append(rec)
         if bar is not None:
-            bar.update(1); bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec}, refresh=False)
+            bar.update(1)
+            bar.set_postfix({k: f'{rec[k]:.3g}' for k in ('l1', 'lpips_vgg', 'adv', 'val_psnr') if k in rec},
+                            refresh=False)
         if state_path is not None and ((step + 1) % ckpt_every == 0 or step + 1 == steps):
             save_training_state(state_path, holder, opt, sched, step + 1, dict(history=hist[-500:]), keys=keys)
         if stop_after is not None and step + 1 - start >= stop_after: break
@@ -609,7 +614,8 @@ def twin_steps(cfg: RealIISRConfig) -> int:
     tc = cfg.train
     px = (tc.prior_steps * tc.prior_batch_size * tc.prior_hr_size ** 2
           + (tc.steps + tc.fid_steps) * tc.batch_size * cfg.hr_size ** 2)
-    if cfg.vqvae.decoder == 'compact': px += tc.decoder_steps * tc.batch_size * cfg.hr_size ** 2   # stage 1b trains an SR network
+    if cfg.vqvae.decoder == 'compact':                                   # stage 1b trains an SR network too
+        px += tc.decoder_steps * tc.batch_size * cfg.hr_size ** 2
     if not cfg.prior: return tc.steps                                  # no prior: the twin trains on stage 2's batches
     return int(math.ceil(px / (tc.prior_batch_size * tc.prior_hr_size ** 2)))
 
@@ -650,7 +656,7 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
     if vqvae is not None:
         vq = load_vqvae(vqvae, dev) if isinstance(vqvae, (str, Path)) else vqvae; info['vqvae_from'] = str(vqvae)
     elif vq_path.exists(): vq = load_vqvae(vq_path, dev); info['vqvae_from'] = str(vq_path)
-    else:                                                              # stage 1: the tokenizer (of HR, or of HR − prior)
+    else:                                                      # stage 1: the tokenizer (of HR, or of HR − prior)
         if world > 1:
             raise RuntimeError("train the tokenizer (stage 1) in one process first, then launch stage 2 with torchrun")
         if prior is not None:
@@ -658,24 +664,27 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
             vq_train, vq_val = train_ds, val_ds
         else:
             target = None
-            vq_train, vq_val = hr_crops_for(train_ds, cfg.hr_size, tc.seed), hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5)
-        compact = cfg.vqvae.decoder == 'compact'           # its tokens are learnt with VAR's decoder first (1a), then 1b
+            vq_train = hr_crops_for(train_ds, cfg.hr_size, tc.seed)
+            vq_val = hr_crops_for(val_ds, cfg.hr_size, tc.seed + 5)
+        compact = cfg.vqvae.decoder == 'compact'   # its tokens are learnt with VAR's decoder first (1a), then 1b
         tok_path = out/'tokenizer.safetensors' if compact else vq_path
         if compact and tok_path.exists(): vq = load_vqvae(tok_path, dev)
         else:
             vq_cfg = replace(cfg.vqvae, decoder='conv') if compact else cfg.vqvae
-            vq, vh = train_vqvae(MultiScaleVQVAE(vq_cfg), vq_train, vq_val, steps=tc.vq_steps, batch_size=tc.vq_batch_size,
-                                 lr=tc.vq_lr, seed=tc.seed, amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0,
+            vq, vh = train_vqvae(MultiScaleVQVAE(vq_cfg), vq_train, vq_val, steps=tc.vq_steps,
+                                 batch_size=tc.vq_batch_size, lr=tc.vq_lr, seed=tc.seed,
+                                 amp=tc.amp and bf16_is_fast(dev), progress=progress and rank == 0,
                                  device=dev, out=tok_path, meta=dict(training=dict(info, stage='vqvae')), target=target,
                                  batches=step_loader(vq_train, tc.vq_batch_size, tc.seed, 0, tc.vq_steps, device=dev))
             info['vqvae_val_psnr'] = vh[-1].get('val_psnr')
-        if compact:                                    # stage 1b: the lite decoder learns to draw from those tokens + LR
+        if compact:                            # stage 1b: the lite decoder learns to draw from those tokens + LR
             seed_everything(tc.seed)
             m1 = RealIISR(cfg).to(dev)
             m1.prior.load_state_dict(prior.state_dict())
-            m1.vqvae.load_state_dict({k: v for k, v in vq.state_dict().items() if k.startswith(('encoder.', 'quantizer.'))},
+            m1.vqvae.load_state_dict({k: v for k, v in vq.state_dict().items()
+                                      if k.startswith(('encoder.', 'quantizer.'))},
                                      strict=False)
-            m1.vqvae.decoder.net.load_state_dict(prior.state_dict())     # the decoder starts as the prior: tokens add to it
+            m1.vqvae.decoder.net.load_state_dict(prior.state_dict())   # the decoder starts as the prior
             vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0,
                                 device=dev, val_every=val_every)
             vq = m1.vqvae

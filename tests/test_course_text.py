@@ -241,7 +241,7 @@ def test_every_finding_has_question_command_json_and_dated_verdict():
 def test_findings_cite_files_that_exist_and_every_json_is_cited():
     text = (ROOT/'results'/'FINDINGS.md').read_text() + (ROOT/'results'/'README.md').read_text()
     for ref in re.findall(r'`(results/[^`\s]+)`', text):
-        if '{' in ref:                                                # results/seeds_bundled/{tno,synthetic}/report.json
+        if '{' in ref:                                                # results/seeds_tiny_mse/{tno,synthetic}/report.json
             head, alts, tail = re.match(r'(.*)\{(.*?)\}(.*)', ref).groups()
             paths = [head + a + tail for a in alts.split(',')]
         else: paths = [ref]
