@@ -22,7 +22,7 @@ COLUMNS = {'psnr': ('PSNR ↑', 2), 'ssim': ('SSIM ↑', 4), 'lpips': ('LPIPS �
 def _is_row(name: str) -> bool:
     "The rows of the status table: bicubic, the peer, the regression twin and the bundled model (not its variants)."
     return (name == 'bicubic' or 'Real-ESRGAN' in name or name.startswith(('regression twin', 'GAN twin'))
-            or name == 'Real-IISR-lite')
+            or name in ('Real-IISR-lite', 'Real-IISR-lite (bundled)'))
 
 
 def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -6,8 +6,15 @@ from realiisr_lite.inference import RealIISR
 from realiisr_lite.evaluate import eval_dataset, frame_tiles
 from realiisr_lite.metrics import psnr, iqa_metric
 torch.set_num_threads(1)
-path, out = sys.argv[1], sys.argv[2]          # usage: python scripts/token_probe.py MODEL_FOLDER OUT.json
-m = RealIISR.from_pretrained(path)
+path, out = sys.argv[1], sys.argv[2]          # usage: python scripts/token_probe.py MODEL_FOLDER|RUN_FOLDER OUT.json
+from pathlib import Path
+if (Path(path)/'config.json').exists(): m = RealIISR.from_pretrained(path)
+else:          # a training run folder after stage 1b: its tokenizer and decoder, its prior, the tiny config
+    from realiisr_lite.config import get_config
+    from realiisr_lite.vqvae import load_vqvae
+    from realiisr_lite.train import load_regression
+    m = RealIISR(get_config('tiny'), load_vqvae(Path(path)/'vqvae.safetensors')).eval()
+    m.prior.load_state_dict(load_regression(Path(path)/'prior.safetensors').state_dict())
 lr, hr = frame_tiles(eval_dataset('tno'), m.config.lr_size, 4, 4)
 lr, hr = lr[:48], hr[:48]
 lp = iqa_metric('lpips')
