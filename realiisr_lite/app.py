@@ -34,9 +34,10 @@ __all__ = ['BUNDLED_NAME', 'BUNDLED_MISSING', 'DEMO_MAX_FILE_MB', 'DEMO_MAX_LR_P
            'load_model', 'model_summary', 'find_models', 'model_registry', 'resolve_model', 'read_upload',
            'public_text', 'user_message', 'make_examples', 'model_defaults', 'process', 'demo_provenance',
            'mark_row_rgb', 'profile_figure', 'colorbar_rgb', 'with_colorbar', 'uncertainty_range', 'uncertainty_label',
-           'uncertainty_rgb', 'render_views', 'summary_markdown', 'value_units', 'hottest_spot', 'value_stats',
-           'values_markdown', 'build_app', 'is_loopback', 'exposure_notice', 'launch', 'add_demo_arguments',
-           'run_demo_command', 'limit_malloc_arenas', 'release_memory', 'rss_mb', 'classroom_calls', 'load_test']
+           'uncertainty_rgb', 'scale_detail', 'detail_range', 'gallery_items', 'render_views', 'summary_markdown',
+           'value_units', 'hottest_spot', 'value_stats', 'values_markdown', 'build_app', 'is_loopback',
+           'exposure_notice', 'launch', 'add_demo_arguments', 'run_demo_command', 'limit_malloc_arenas',
+           'release_memory', 'rss_mb', 'classroom_calls', 'load_test']
 
 # %% ../nbs/11_demo.ipynb #3e119925
 class DemoInputError(ValueError):
@@ -268,6 +269,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     res_sr = super_resolve(model, lr, dec, overlap, intermediates=True, uncertainty=True, tta_views=DEMO_TTA_VIEWS,
                            progress=on_tiles)
     sr, scales, unc = res_sr.sr, res_sr.scales, res_sr.uncertainty
+    added = scale_detail(scales, res_sr.neutral)        # grey levels the tokens of scales 1…k add
     seconds = time.time() - t0
     bic = bicubic_upscale(lr, cfg.scale)
     metrics = {}
@@ -289,7 +291,7 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
     download = save_like_input(sr, out_dir/name, meta,
                                description=demo_provenance(model, model_name, res_sr.decoding, overlap))
-    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
+    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, added=added, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
                meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
                overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w,
                device=str(next(model.parameters()).device),
@@ -372,6 +374,26 @@ def uncertainty_rgb(u, min_side: int = 400, measure: str = UNCERTAINTY_MEASURES[
     return with_colorbar(_enlarge(colorize(u, 'viridis', lo, hi), min_side), lo, hi, 'viridis',
                          uncertainty_label(measure))
 
+def scale_detail(scales, neutral) -> list[np.ndarray]:
+    "What the generated tokens of scales 1…k add to the image with neutral tokens only: 8-bit grey levels, per k."
+    n_HW = as_image_2d(neutral).astype(np.float32)
+    return [(as_image_2d(s).astype(np.float32) - n_HW) * 255 for s in scales]
+
+def detail_range(added) -> float:
+    "The colour range ±g of the gallery's detail maps: the 99th percentile of |what all scales add|, ≥ 1 grey level."
+    return max(1.0, float(np.percentile(np.abs(added[-1]), 99)))
+
+def gallery_items(scales, added, patch_nums, cmap: str = 'iron') -> list[tuple[np.ndarray, str]]:
+    "The next-scale gallery: per scale, its image beside what the tokens so far add (one colour bar, grey levels)."
+    g, out = detail_range(added), []
+    for k, (s, d, p) in enumerate(zip(scales, added, patch_nums), 1):
+        left = colorize(s, cmap)
+        right = with_colorbar(colorize(d, 'RdBu_r', -g, g), -g, g, 'RdBu_r', 'grey levels added')
+        gap = np.full((left.shape[0], max(2, left.shape[1] // 64), 3), 255, np.uint8)
+        out.append((np.concatenate([left, gap, right], 1),
+                    f'scale {k}: {p}×{p} tokens, adding {np.abs(d).mean():.2f} levels'))
+    return out
+
 def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     "A result's views: slider pair, pseudo-colour SR (colour bar in input units), profile, scale gallery, uncertainty."
     sr, bic = as_image_2d(res['sr']), as_image_2d(res['bicubic'])
@@ -382,8 +404,7 @@ def render_views(res: dict, cmap: str = 'iron', row: int | None = None) -> dict:
     to_units = lambda a, r: as_image_2d(a) * np.float32(r[1] - r[0]) + np.float32(r[0])
     curves = {'bicubic': to_units(bic, (lo, hi)), 'SR': to_units(sr, (lo, hi))}
     if hr is not None: curves['HR'] = to_units(hr, hr_range)
-    gallery = [(colorize(s, cmap), f'scale {k}: {p}×{p} tokens')
-               for k, (s, p) in enumerate(zip(res['scales'], res['patch_nums']), 1)]
+    gallery = gallery_items(res['scales'], res['added'], res['patch_nums'], cmap)
     pseudo = _enlarge(mark_row_rgb(colorize(sr, cmap), row), 400)
     if units is not None: pseudo = with_colorbar(pseudo, lo, hi, cmap, _axis_label(units))
     out = dict(row=row, slider=(colorize(bic, 'gray'), colorize(sr, 'gray')), pseudo=pseudo,
@@ -478,7 +499,7 @@ def values_markdown(res: dict) -> str:
 INTRO = """# Thermal image super-resolution ×4
 Upload a small, blurry **infrared (thermal) image**: a model trained for real-world infrared super-resolution
 (Real-IISR, rebuilt small) makes it 4× larger and sharper. It builds the result coarse-to-fine, predicting the
-image one scale of tokens at a time from your image (bottom gallery). The slider compares it with plain
+image one scale of tokens at a time from your image (bottom gallery: what each scale adds). The slider compares it with plain
 **bicubic** upscaling; the line profile shows the values along one row (in °C or counts for a radiometric
 file), and the uncertainty map shows where the model had to guess."""
 
@@ -493,7 +514,8 @@ DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
 DEMO_SESSIONS = 100       # visitors whose last result is kept in memory (for redrawing the views)
 
-_STATE_KEYS = ('bicubic', 'sr', 'hr_view', 'scales', 'patch_nums', 'units', 'value_range', 'hr_range')
+_STATE_KEYS = ('bicubic', 'sr', 'hr_view', 'scales', 'added', 'added_step', 'patch_nums', 'units', 'value_range',
+               'hr_range')
 
 def _prune(folder: Path, max_age_s: float = DEMO_KEEP_S, keep=('examples',)):
     "Delete the per-request sub-folders of `folder` older than `max_age_s` (results already downloaded or abandoned)."
@@ -511,12 +533,15 @@ def _preview(f, max_file_mb, max_lr_pixels, scale):
     return _enlarge(colorize(lr, 'gray'), 240), desc, (h, w)
 
 def _compact_state(res: dict) -> dict:
-    "What a session keeps of its last result to redraw: float16 images, units and ranges, per-scale 8-bit grey images."
+    "What a session keeps of its last result to redraw: float16 images, units and ranges, 8-bit per-scale images."
     f16 = lambda t: None if t is None else as_image_2d(t).astype(np.float16)
+    step = detail_range(res['added']) / 32
     return dict(bicubic=f16(res['bicubic']), sr=f16(res['sr']), hr_view=f16(res.get('hr_view', res.get('hr'))),
                 patch_nums=res['patch_nums'], units=res.get('units'), value_range=res.get('value_range', (0., 1.)),
                 hr_range=res.get('hr_range'),
-                scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']])
+                scales=[np.round(np.clip(as_image_2d(s), 0, 1) * 255).astype(np.uint8) for s in res['scales']],
+                # what the tokens add, int8 in steps of 1/32 of the gallery's colour range (±4 ranges)
+                added=[np.round(np.clip(d / step, -127, 127)).astype(np.int8) for d in res['added']], added_step=step)
 
 def _settings_for(model) -> tuple[dict, dict, dict, dict]:
     "Control updates (decoding, AdaIN, fidelity, overlap) showing a model's own settings; no fidelity path: disabled."
@@ -618,7 +643,8 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
 
     def redraw(state, cmap, row):
         if not state: return gr.update(), gr.update(), gr.update()
-        v = render_views(dict(state, scales=[s.astype(np.float32) / 255 for s in state['scales']]), cmap, row)
+        v = render_views(dict(state, scales=[s.astype(np.float32) / 255 for s in state['scales']],
+                              added=[d.astype(np.float32) * state['added_step'] for d in state['added']]), cmap, row)
         return v['pseudo'], v['profile'], v['gallery']
 
     with gr.Blocks(title='Real-IISR-lite: thermal super-resolution ×4', delete_cache=(DEMO_KEEP_S, DEMO_KEEP_S),
@@ -666,7 +692,8 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                 values = gr.Markdown("Min, max and hottest spot in your file's units appear here.",
                                      label="values in the input's units", elem_id='values', container=True)
                 summary = gr.Markdown('Results appear here.', label='summary', elem_id='summary')
-                gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile)',
+                gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile) and what '
+                                           'the tokens so far add to it (red brighter, blue darker)',
                                      columns=4, rows=n_rows, height=30 + 180 * n_rows, format='png', elem_id='scales',
                                      object_fit='contain', allow_preview=True)
                 download = gr.File(label="download the SR result in your file's kind "

@@ -57,6 +57,7 @@ class SRResult:
     "What `super_resolve` returns: the SR image, and what else was asked for."
     sr: torch.Tensor                             # (B, 1, s·h, s·w) in [0, 1], on the CPU
     scales: list | None = None                   # intermediates=True: the image after each scale of the token pyramid
+    neutral: torch.Tensor | None = None          # intermediates=True: the image with neutral tokens only
     uncertainty: torch.Tensor | None = None      # uncertainty=...: the map at the SR's size, in the measure's units
     measure: str | None = None                   # the uncertainty measure ('tta', 'variance' or 'entropy')
     decoding: Decoding | None = None             # the settings used, the model's defaults filled in
@@ -87,14 +88,14 @@ def prepare(model: RealIISR, x_B1hw) -> tuple[torch.Tensor, int]:
 
 def generate_latents(model: RealIISR, xp, prior, dec: Decoding, overlap: int, intermediates: bool = False,
                      measure: str | None = None, batch_size: int = 32, progress=None, timings: dict | None = None):
-    "Tokens of every tile, latents blended with feathered weights: [f̂, per scale], blended uncertainty, tiles."
+    "Tokens of every tile, latents blended with feathered weights: [f̂, per scale, neutral], uncertainty, tiles."
     cfg, tm = model.config, {} if timings is None else timings
     t, s, G = cfg.lr_size, cfg.scale, cfg.var.grid
     a = max(1, t // G)
     B, _, H, W = xp.shape
     ys, xs = tile_starts(H, t, max(a, t - overlap), a), tile_starts(W, t, max(a, t - overlap), a)
     wgt = feather_weights(G, overlap // a).to(xp.device)
-    n_maps = 1 + (len(cfg.vqvae.patch_nums) if intermediates else 0)
+    n_maps = 1 + (len(cfg.vqvae.patch_nums) + 1 if intermediates else 0)
     acc = torch.zeros(n_maps, B, cfg.vqvae.latent_dim, H // a, W // a, device=xp.device)
     unc = torch.zeros(B, 1, H // a, W // a, device=xp.device) if measure else None
     norm = torch.zeros(B, 1, H // a, W // a, device=xp.device)
@@ -109,7 +110,7 @@ def generate_latents(model: RealIISR, xp, prior, dec: Decoding, overlap: int, in
                                    intermediates, decode=dec.decode, prior_B1HW=p_t, image=False,
                                    uncertainty=3 if measure else 0,
                                    use_cache=dec.use_cache, tokens=dec.tokens, timings=tm)
-        maps = [gen['fhat']] + (gen['fhat_steps'] if intermediates else [])
+        maps = [gen['fhat']] + (gen['fhat_steps'] + [gen['fhat_neutral']] if intermediates else [])
         for j, (b, y, q) in enumerate(chunk):
             ya, qa = y // a, q // a
             for m, f in enumerate(maps): acc[m, b, :, ya:ya + G, qa:qa + G] += f[j] * wgt
@@ -170,8 +171,8 @@ def super_resolve(model: RealIISR, lr, decoding: Decoding | None = None, overlap
     imgs = [to_output(decode_latents(model, f, xp, p, dec.fidelity), x, cfg.scale, False) for f in f_maps]
     tm['decoding'] = time.perf_counter() - t_dec
     model.train(was)
-    res = SRResult(to_output(imgs[0], x, cfg.scale, dec.adain), imgs[1:] if intermediates else None, measure=measure,
-                   decoding=dec)
+    res = SRResult(to_output(imgs[0], x, cfg.scale, dec.adain), imgs[1:-1] if intermediates else None,
+                   imgs[-1] if intermediates else None, measure=measure, decoding=dec)
     if measure == 'tta': res.uncertainty = flip_uncertainty(model, x, dec, tta_views, overlap, res.sr, batch_size)
     elif measure:
         u = F.interpolate(unc, scale_factor=cfg.scale * a, mode='bilinear', align_corners=False)

@@ -186,7 +186,7 @@ def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | No
                    seed: int | None = None, intermediates: bool = False, on_scale=None, decode: str | None = None,
                    prior_B1HW=None, fidelity: float | None = None, image: bool = True, uncertainty: int = 0,
                    use_cache: bool = True, tokens: str = 'generated', timings: dict | None = None) -> dict:
-    "Generate LR tiles of the model's size: {'idx', 'fhat', 'image' in [0, 1], [intermediates, entropy, variance]}."
+    "LR tiles of the model's size -> {'idx', 'fhat', 'image' in [0, 1], [per-scale intermediates, entropy, variance]}."
     lr = as_batch(lr_B1hw)
     if decode is None: decode = self.config.decode if greedy else 'sample'
     top_k = self.config.top_k if top_k is None else top_k
@@ -204,19 +204,26 @@ def generate_tiles(self: RealIISR, lr_B1hw, greedy: bool = True, top_k: int | No
                    intermediates=intermediates, on_scale=on_scale, decode=decode, decode_image=False,
                    uncertainty=uncertainty,
                    use_cache=use_cache)
-    if tokens == 'neutral':         # the tokens of a blank target: HR − prior = 0 (a mid-grey HR without a prior)
+    if tokens == 'neutral' or intermediates:
+        # the tokens of a blank target: HR − prior = 0 (a mid-grey HR without a prior); the same for every tile
         S = self.config.hr_size
-        blank = torch.zeros_like(p) if self.prior is not None else torch.full((lr.shape[0], 1, S, S), 0.5,
-                                                                              device=lr.device)
-        out['idx'] = self.vqvae.img_to_idx(blank)
-        out['fhat'] = self.vqvae.idx_to_fhat(out['idx'])
-        if intermediates: out['fhat_steps'] = self.vqvae.idx_to_fhat(out['idx'], per_scale=True)
+        blank = torch.zeros(1, 1, S, S, device=lr.device) + (0. if self.prior is not None else 0.5)
+        neutral_idx = [i.repeat(lr.shape[0], *[1] * (i.dim() - 1)) for i in self.vqvae.img_to_idx(blank)]
+        neutral_steps = self.vqvae.idx_to_fhat(neutral_idx, per_scale=True)
+        if tokens == 'neutral': out['idx'], out['fhat'] = neutral_idx, neutral_steps[-1]
+        if intermediates:
+            # after scale k: the model's tokens up to k, neutral ones beyond (the decoder always sees a whole pyramid)
+            steps = self.vqvae.idx_to_fhat(out['idx'], per_scale=True) if tokens == 'neutral' else out['fhat_steps']
+            out['fhat_steps'] = [f + neutral_steps[-1] - n for f, n in zip(steps, neutral_steps)]
+            out['fhat_neutral'] = neutral_steps[-1]
     if timings is not None:
         timings['condition'] = timings.get('condition', 0.) + t1 - t0
         timings['generation'] = timings.get('generation', 0.) + time.perf_counter() - t1
     if image:
         out['image'] = self.decode_fhat(out['fhat'], lr, p, w).clamp(0, 1)
-        if intermediates: out['intermediates'] = [self.decode_fhat(f, lr, p, w).clamp(0, 1) for f in out['fhat_steps']]
+        if intermediates:
+            out['intermediates'] = [self.decode_fhat(f, lr, p, w).clamp(0, 1) for f in out['fhat_steps']]
+            out['neutral_image'] = self.decode_fhat(out['fhat_neutral'], lr, p, w).clamp(0, 1)
     return out
 
 # %% ../nbs/08_model.ipynb #755daba7

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """What the demo's controls show, measured on the bundled model (or MODEL): PSNR and LPIPS-alex against bicubic on
 the four built-in examples; on held-out TNO frames, how far the fidelity slider's two ends are apart (mean and max
-|SR(w=0) − SR(w=1)| in 8-bit grey levels, LPIPS at both ends) and how far each image of the next-scale gallery is
-from the first one. Usage: python scripts/demo_checks.py [MODEL] [OUT.json] (default: results/demo/checks.json)."""
+|SR(w=0) − SR(w=1)| in 8-bit grey levels, LPIPS at both ends) and, for the next-scale gallery, how far each scale's
+image is from the first one and how much the generated tokens of scales 1…k add to the neutral-token image. Usage: python scripts/demo_checks.py [MODEL] [OUT.json] (default: results/demo/checks.json)."""
 import json, sys, tempfile, time
 from pathlib import Path
 import torch
@@ -36,7 +36,8 @@ with torch.no_grad(), tempfile.TemporaryDirectory() as d:
                                   max_levels=round(d01.max().item(), 3), lpips_w0=round(lp(r0.sr, hr).item(), 4),
                                   lpips_w1=round(lp(r1.sr, hr).item(), 4)))
         res['gallery'].append(dict(item=i, kind=it['kind'], mean_levels_from_scale_1=[
-            round(lv(s, r0.scales[0]).mean().item(), 3) for s in r0.scales]))
+            round(lv(s, r0.scales[0]).mean().item(), 3) for s in r0.scales],
+            mean_levels_added=[round(lv(s, r0.neutral).mean().item(), 3) for s in r0.scales]))
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps(res, indent=1))
 print(json.dumps(res, indent=1))

@@ -98,7 +98,11 @@ def test_api(server, files):
     assert u.mode == 'RGB' and u.size[1] == h and u.size[0] > w and np.asarray(u).std() > 0
     assert 'uncertainty: mean' in summary and '8-bit picture' in values
     assert plot and plot.get('type') == 'matplotlib' and plot.get('plot'), plot
-    assert [g['caption'] for g in gallery] == [f'scale {k}: {p}×{p} tokens' for k, p in enumerate((1, 2, 3, 4), 1)]
+    # per scale: its image beside what the tokens so far add, with a colour bar; the caption says how much
+    assert [g['caption'].split(', adding ')[0] for g in gallery] == [f'scale {k}: {p}×{p} tokens'
+                                                                     for k, p in enumerate((1, 2, 3, 4), 1)]
+    assert all(float(g['caption'].split(', adding ')[1].split()[0]) >= 0 for g in gallery)
+    assert Image.open(gallery[-1]['image']).size[0] > 2 * 160                 # image, gap, detail map, colour bar
     assert '40×32 → 160×128' in summary and row == 40
     assert load_thermal(download)[1]['bit_depth'] == 8
     for bad, why in ((files['corrupt'], 'not a readable image'), (files['palette'], 'pseudo-colour')):
