@@ -499,8 +499,8 @@ def values_markdown(res: dict) -> str:
 INTRO = """# Thermal image super-resolution ×4
 Upload a small, blurry **infrared (thermal) image**: a model trained for real-world infrared super-resolution
 (Real-IISR, rebuilt small) makes it 4× larger and sharper. It builds the result coarse-to-fine, predicting the
-image one scale of tokens at a time from your image (bottom gallery: what each scale adds). The slider compares it with plain
-**bicubic** upscaling; the line profile shows the values along one row (in °C or counts for a radiometric
+image one scale of tokens at a time from your image (bottom gallery: what each scale adds). The slider compares
+it with plain **bicubic** upscaling; the line profile shows the values along one row (in °C or counts for a radiometric
 file), and the uncertainty map shows where the model had to guess."""
 
 UNCERTAINTY_CAPTION = (
