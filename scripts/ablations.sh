@@ -9,15 +9,16 @@
 # (prior.safetensors, vqvae.safetensors); the train command reuses them when they are in its --out folder.
 set -euo pipefail
 BASE=${BASE:-runs/final}; OUT=${OUT:-runs/abl3}; STEPS=${STEPS:-50}; FID=${FID:-25}; SEEDS=${SEEDS:-"0 1 2"}; JOBS=${JOBS:-2}
+DATA=${DATA:-tno+synthetic}    # the perceptual design: DATA=thermal DATA_SET="" (and FID=0: stage 2 alone)
 BIN=${BIN:-$(dirname "$0")/../.venv/bin}
-DATA_SET=${DATA_SET:-"train.edge_crops=true train.black_clip=0,10"}
+DATA_SET=${DATA_SET-"train.edge_crops=true train.black_clip=0,10"}
 declare -A ROWS=([full]="" [no_tsg]="use_tsg=false" [no_cac]="use_cac=false" [no_toc]="use_toc=false")
 ORDER="full no_tsg no_cac no_toc"
 EVAL_OUT=${EVAL_OUT:-$OUT/eval}
 if [[ "${1:-train}" == eval ]]; then             # one report: bicubic, the twin, every run as is, with w = 0, with neutral tokens
     args=()
     for s in $SEEDS; do for r in $ORDER; do args+=(--model "$r @$s=$OUT/${r}_s${s}/model"); done; done
-    exec "$BIN/realiisr-lite" eval --data tno --crop ${CROP:-256} "${args[@]}" --neutral --fidelity 1,0 \
+    exec "$BIN/realiisr-lite" eval --data tno --crop ${CROP:-256} "${args[@]}" ${EVAL_ARGS---neutral --fidelity 1,0} \
         --regression "regression twin=${TWIN:-realiisr_lite/weights/tiny/regression.safetensors}" --out "$EVAL_OUT"
 fi
 if [[ "${1:-train}" == table ]]; then            # mean ± std over seeds of every row of that report (seeds.md, chart.png)
@@ -40,7 +41,7 @@ run_one() {
     local r=$1 s=$2 d="$OUT/${1}_s${2}"
     [[ -f "$d/done" ]] && return 0                # finished earlier (the train command would also resume it)
     mkdir -p "$d"; cp -n "$BASE/prior.safetensors" "$BASE/vqvae.safetensors" "$d/"
-    OMP_NUM_THREADS=1 "$BIN/realiisr-lite" train --config tiny --data tno+synthetic --out "$d" --val-every 1000000 --ckpt-every 1000 \
+    OMP_NUM_THREADS=1 "$BIN/realiisr-lite" train --config tiny --data "$DATA" --out "$d" --val-every 1000000 --ckpt-every 1000 \
         --set train.steps=$STEPS train.fid_steps=$FID train.warmup=10 train.seed=$s $DATA_SET ${ROWS[$r]} > "$d/train.log" 2>&1
     touch "$d/done"; echo "$r seed $s: $(date +%T)"
 }
