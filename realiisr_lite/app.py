@@ -567,9 +567,12 @@ def _log_failure(e: Exception, lr_file, model_name):
                   f" (at {where.filename}:{where.lineno} in {where.name})" if where else '')
     if os.environ.get('REALIISR_DEBUG'): traceback.print_exception(e)
 
-def _quiet(gr, cls):
-    "A Gradio input component class whose rejected values give one log line and a message echoing no path or value."
+def _quiet(gr, cls, clamp: bool = False):
+    "A Gradio input class whose rejected values give one log line and a clear message (`clamp`: numbers into range)."
     def preprocess(self, payload):
+        # a profile row past the slider's range (the page narrows it as files arrive) is its nearest end, not an error
+        if clamp and isinstance(payload, (int, float)) and not isinstance(payload, bool):
+            payload = min(max(payload, self.minimum), self.maximum)
         try: return cls.preprocess(self, payload)
         except Exception as e:
             detail = e.message if isinstance(e, gr.Error) else f"{type(e).__name__}: {e}"
@@ -688,7 +691,8 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                                            elem_id='uncertainty', height=330, buttons=['fullscreen'])
                 gr.Markdown(UNCERTAINTY_CAPTION, elem_id='uncertainty-caption')
                 profile = gr.Plot(label='line profile', elem_id='profile-plot')
-                row = Slider(0, max_row, value=128, step=1, label='profile row (SR pixels from the top)', elem_id='row')
+                row = _quiet(gr, gr.Slider, clamp=True)(0, max_row, value=128, step=1, elem_id='row',
+                                                        label='profile row (SR pixels from the top)')
                 values = gr.Markdown("Min, max and hottest spot in your file's units appear here.",
                                      label="values in the input's units", elem_id='values', container=True)
                 summary = gr.Markdown('Results appear here.', label='summary', elem_id='summary')
@@ -706,7 +710,9 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
         model.change(on_model, model, [mode, adain, fidelity, overlap], api_visibility='private', queue=False)
         run_btn.click(run, [lr_file, ref_file, model, cmap, mode, seed, adain, overlap, row, fidelity],
                       [slider, pseudo, profile, gallery, summary, download, state, row, uncertainty, values],
-                      api_name='super_resolve', scroll_to_output=True)
+                      api_name='super_resolve', scroll_to_output=True
+                      ).success(lambda st: gr.update(maximum=len(st['sr']) - 1) if st else gr.update(), state, row,
+                                api_visibility='private', queue=False)      # the row slider spans the result
         row.release(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
         cmap.input(redraw, [state, cmap, row], [pseudo, profile, gallery], api_visibility='private')
     demo.queue(default_concurrency_limit=1, max_size=queue_size)

@@ -248,6 +248,9 @@ def test_profile_row_sized_to_result(server, files):
     assert row == 256 and '8×128 → 32×512' in summary and Image.open(download).size == (32, 512)
     *_, row_clipped, _, _ = _predict(Client(server, verbose=False), files['lr'], row=1000)   # beyond a 128-px result: clipped
     assert row_clipped == 127
+    # past even the slider's own range (a browser that uploaded before the page narrowed it): clamped, not rejected
+    *_, row_far, _, _ = _predict(Client(server, verbose=False), files['lr'], row=10 ** 9)
+    assert row_far == 127
 
 
 def test_rejections_log_one_line(server, files, caplog, capfd):
