@@ -27,7 +27,8 @@ import json, sys
 from pathlib import Path
 from realiisr_lite.evaluate import EvalReport, seed_summary
 out = Path(sys.argv[1]); d = json.loads((out/'report.json').read_text())
-t = seed_summary(EvalReport(d['rows'], d.get('title', '')), columns=('psnr', 'ssim', 'sharpness', 'order_violation', 'hotspot_px'))
+cols = tuple(c for c in ('psnr', 'ssim', 'lpips', 'dists', 'sharpness', 'order_violation', 'hotspot_px') if c in d['rows'][0])
+t = seed_summary(EvalReport(d['rows'], d.get('title', '')), columns=cols)
 (out/'seeds.md').write_text(t + '\n'); print(t)
 import matplotlib; matplotlib.use('Agg')
 from realiisr_lite.evaluate import ablation_chart
