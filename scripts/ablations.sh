@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Three-seed ablations of the `tiny` design at one reduced budget (README "Ablations", issue 10).
+# Three-seed ablations of the `tiny` design at one reduced budget (the findings appendix, "Ablations").
 # Every row trains stage 2 (transformer + TSG/CAC/TOC) for $STEPS steps and stage 3 (fidelity path + decoder on the
 # transformer's own tokens) for $FID steps, from the same stage-0 prior and stage-1 tokenizer ($BASE), with seeds
 # $SEEDS (the seed sets the transformer's initialisation, the pair pool and the batch order). $JOBS runs at a time.
 # The data are those of notebook 01's `edge_crops` and `black_clip` options ($DATA_SET), for every row alike.
 #   BASE=runs/final bash scripts/ablations.sh            # then scripts/ablations.sh eval
+# The perceptual design (stage 2 alone, on the bundled run's prior, tokenizer and stage-1b decoder):
+#   BASE=runs/t2 OUT=runs/abl_p STEPS=150 FID=0 JOBS=1 DATA=thermal DATA_SET="" bash scripts/ablations.sh
+#   OUT=runs/abl_p EVAL_OUT=results/eval_ablation_perceptual EVAL_ARGS="" bash scripts/ablations.sh eval   # and table
 # BASE is the --out folder of a `realiisr-lite train --config tiny` run that finished stages 0 and 1
 # (prior.safetensors, vqvae.safetensors); the train command reuses them when they are in its --out folder.
 set -euo pipefail
