@@ -291,7 +291,8 @@ def process(lr_file, ref_file=None, model=None, cmap: str = 'iron', mode: str | 
     name = Path(meta['path']).stem[:80] + f"_sr_x{cfg.scale}{'.tif' if kind == 'float' else '.png'}"
     download = save_like_input(sr, out_dir/name, meta,
                                description=demo_provenance(model, model_name, res_sr.decoding, overlap))
-    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, added=added, uncertainty=unc, patch_nums=tuple(cfg.vqvae.patch_nums),
+    res = dict(lr=lr, bicubic=bic, sr=sr, hr=hr, scales=scales, added=added, uncertainty=unc,
+               patch_nums=tuple(cfg.vqvae.patch_nums),
                meta=meta, hr_meta=hr_meta, metrics=metrics, seconds=seconds, tiles=tiles[0], tile=cfg.lr_size,
                overlap=overlap, mode=mode, seed=seed, adain=adain, fidelity=w,
                device=str(next(model.parameters()).device),
@@ -696,8 +697,8 @@ def build_app(models=None, device=None, max_file_mb: float = DEMO_MAX_FILE_MB, m
                 values = gr.Markdown("Min, max and hottest spot in your file's units appear here.",
                                      label="values in the input's units", elem_id='values', container=True)
                 summary = gr.Markdown('Results appear here.', label='summary', elem_id='summary')
-                gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile) and what '
-                                           'the tokens so far add to it (red brighter, blue darker)',
+                gallery = gr.Gallery(label='next-scale prediction: the image after each scale of tokens (per tile) '
+                                           'and what the tokens so far add to it (red brighter, blue darker)',
                                      columns=4, rows=n_rows, height=30 + 180 * n_rows, format='png', elem_id='scales',
                                      object_fit='contain', allow_preview=True)
                 download = gr.File(label="download the SR result in your file's kind "
