@@ -2,7 +2,8 @@
 """What the demo's controls show, measured on the bundled model (or MODEL): PSNR and LPIPS-alex against bicubic on
 the four built-in examples; on held-out TNO frames, how far the fidelity slider's two ends are apart (mean and max
 |SR(w=0) − SR(w=1)| in 8-bit grey levels, LPIPS at both ends) and, for the next-scale gallery, how far each scale's
-image is from the first one and how much the generated tokens of scales 1…k add to the neutral-token image. Usage: python scripts/demo_checks.py [MODEL] [OUT.json] (default: results/demo/checks.json)."""
+image is from the first one and how much the generated tokens of scales 1…k add to the neutral-token image.
+Usage: python scripts/demo_checks.py [MODEL] [OUT.json] (default: results/demo/checks.json)."""
 import json, sys, tempfile, time
 from pathlib import Path
 import torch
