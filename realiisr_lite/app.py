@@ -515,9 +515,6 @@ DEMO_QUEUE_SIZE = 16      # requests waiting at once; one runs at a time
 DEMO_KEEP_S = 3600        # uploads, results and each visitor's last result are deleted after an hour
 DEMO_SESSIONS = 100       # visitors whose last result is kept in memory (for redrawing the views)
 
-_STATE_KEYS = ('bicubic', 'sr', 'hr_view', 'scales', 'added', 'added_step', 'patch_nums', 'units', 'value_range',
-               'hr_range')
-
 def _prune(folder: Path, max_age_s: float = DEMO_KEEP_S, keep=('examples',)):
     "Delete the per-request sub-folders of `folder` older than `max_age_s` (results already downloaded or abandoned)."
     for d in folder.iterdir():

@@ -421,31 +421,47 @@ PAPER_LPIPS = dict(defocus=0.1340, motion=0.1615)
 def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus', 'motion'),
                                  seed_sep: str | None = ' @',
                                  reference: dict | None = PAPER_LPIPS):
-    "Perception–distortion plane (Blau & Michaeli 2018): PSNR vs LPIPS per method, kind; knob settings (w, T) joined."
+    "Perception–distortion plane (Blau & Michaeli 2018): PSNR vs LPIPS per method, kind; w joined per model, T."
     import re
     import matplotlib.pyplot as plt
     summ = [r for r in report.summary() if r['kind'] in kinds and isinstance(r.get('lpips'), float)]
     kinds = [k for k in kinds if any(r['kind'] == k for r in summ)]
     groups = seed_groups(summ, kinds, seed_sep) if seed_sep else {(r['method'], r['kind']): [r] for r in summ}
     names = list(dict.fromkeys(n for n, _ in groups))
-    # 'model (T=1.0, w=0.5)' -> 'model': one curve a model
-    base = lambda n: re.sub(r' \((?:[a-z]+, )?(?:T=[^,)]*, )?w=[^)]*\)$', '', n)
-    colours = {b: f'C{i}' for i, b in enumerate(dict.fromkeys(base(n) for n in names))}
+    # 'model (T=1.0, w=0.5)' -> ('model', 'T=1.0', 'w=0.5'): a curve per model and temperature, points labelled by w
+    knob = re.compile(r' \((?:([a-z]+), )?(?:(T=[^,)]*), )?(w=[^)]*)\)$')
+    def parts(n):
+        m = knob.search(n)
+        return (n, None, None) if m is None else (n[:m.start()] + (f' ({m[1]})' if m[1] else ''), m[2], m[3])
+    colours = {b: f'C{i}' for i, b in enumerate(dict.fromkeys(parts(n)[0] for n in names))}
+    temps = {b: list(dict.fromkeys(parts(n)[1] for n in names if parts(n)[0] == b)) for b in colours}
+    styles = ('-', '--', ':', '-.')
     fig, axs = plt.subplots(1, len(kinds), figsize=(6.2 * len(kinds), 4.8), squeeze=False)
     for ax, k in zip(axs[0], kinds):
         pts = {n: np.array([[r['psnr'], r['lpips']] for r in groups[(n, k)]]) for n in names if (n, k) in groups}
+        xy = np.array([v.mean(0) for v in pts.values()]); span = np.ptp(xy, 0) + 1e-9
+        placed = []                                           # (point, label height) of the method labels so far
         for b in colours:
-            curve = [(n, v.mean(0)) for n, v in pts.items() if base(n) == b]
-            if len(curve) > 1: ax.plot([c[1][0] for c in curve], [c[1][1] for c in curve], '-', color=colours[b],
-                                       alpha=0.5, lw=1)
-        for i, (n, v) in enumerate(pts.items()):
+            for j, T in enumerate(temps[b]):
+                curve = [v.mean(0) for n, v in pts.items() if parts(n)[:2] == (b, T) and parts(n)[2]]
+                if len(curve) > 1:
+                    ax.plot([c[0] for c in curve], [c[1] for c in curve], styles[j % len(styles)], color=colours[b],
+                            alpha=0.6, lw=1, label=f'{b}, {T}, w from 0 (drawn) to 1 (prior)' if T else
+                            f'{b}, w from 0 (drawn) to 1 (prior)')
+        for n, v in pts.items():
+            b, T, w = parts(n)
             m, s = v.mean(0), v.std(0, ddof=1) if len(v) > 1 else None
-            ax.errorbar(m[0], m[1], xerr=None if s is None else s[0], yerr=None if s is None else s[1], fmt='o', ms=5,
-                        color=colours[base(n)], capsize=2)
-            ax.annotate(n if len(v) == 1 else f'{n} (n={len(v)})', m, textcoords='offset points', fontsize=7,
-                        # alternate above/below: neighbours stay legible
-                        xytext=(4, 4 if i % 2 == 0 else -10))
-        lo, hi = ax.get_xlim(); ax.set_xlim(lo, hi + 0.25 * (hi - lo))              # room for the labels on the right
+            first_T = T == temps[b][0]
+            ax.errorbar(m[0], m[1], xerr=None if s is None else s[0], yerr=None if s is None else s[1],
+                        fmt='o' if first_T else 's', ms=5 if first_T else 3, color=colours[b], capsize=2)
+            if w and not first_T: continue                           # other temperatures: the curve's legend says it
+            # a knob's settings: w to the right; methods to the left, at a height no near neighbour's label took
+            taken = {dy for q, dy in placed if abs((q - m) / span).max() < 0.12}
+            dy = next(d for d in (3, -9, 13, -19, 23, -29, 0) if d not in taken or d == 0)
+            if not w: placed.append((m, dy))
+            ax.annotate((w or n) + ('' if len(v) == 1 else f' (n={len(v)})'), m, textcoords='offset points', fontsize=7,
+                        xytext=(5, -3) if w else (-5, dy), ha='left' if w else 'right')
+        lo, hi = ax.get_xlim(); ax.set_xlim(lo - 0.3 * (hi - lo), hi + 0.08 * (hi - lo))   # room for the labels
         if ('bicubic', k) in groups:
             bp, bl = np.mean([r['psnr'] for r in groups[('bicubic',
                                                          k)]]), np.mean([r['lpips'] for r in groups[('bicubic', k)]])
@@ -458,6 +474,7 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
             ax.text(ax.get_xlim()[0], reference[k],
                     f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
                     fontsize=7, color='C3', va='bottom')
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7, loc='lower right', bbox_to_anchor=(1, 0.07))
         ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion')
         ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
         ax.set_title(f'{k}: better is down and to the right'); ax.grid(alpha=0.3)
