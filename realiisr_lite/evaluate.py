@@ -28,7 +28,7 @@ __all__ = ['CELSIUS_COLUMNS', 'HOTSPOT_KEEP_PX', 'TABLE_COLUMNS', 'CELSIUS_TABLE
            'sr_methods', 'seed_groups', 'seed_summary', 'qualitative_figure', 'zoom_figure', 'ablation_chart',
            'perception_distortion_figure', 'benchmark_super_resolve', 'run_evaluation', 'frame_tiles', 'token_study',
            'token_figure', 'ssim_loss_by_brightness', 'clip_end', 'per_scale_token_accuracy', 'spearman',
-           'uncertainty_curve']
+           'uncertainty_curve', 'block_edges']
 
 # %% ../nbs/10_eval.ipynb #6a33429d
 def order_violation_rate(sr, hr, patch_size: int = 8, neighbours: int = 8, min_hr_gap: float = 1 / 255) -> torch.Tensor:
@@ -439,8 +439,6 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
     fig, axs = plt.subplots(1, len(kinds), figsize=(6.2 * len(kinds), 4.8), squeeze=False)
     for ax, k in zip(axs[0], kinds):
         pts = {n: np.array([[r['psnr'], r['lpips']] for r in groups[(n, k)]]) for n in names if (n, k) in groups}
-        xy = np.array([v.mean(0) for v in pts.values()]); span = np.ptp(xy, 0) + 1e-9
-        placed = []                                           # (point, label height) of the method labels so far
         for b in colours:
             for j, T in enumerate(temps[b]):
                 curve = [v.mean(0) for n, v in pts.items() if parts(n)[:2] == (b, T) and parts(n)[2]]
@@ -452,29 +450,22 @@ def perception_distortion_figure(report: EvalReport, path=None, kinds=('defocus'
             b, T, w = parts(n)
             m, s = v.mean(0), v.std(0, ddof=1) if len(v) > 1 else None
             first_T = T == temps[b][0]
+            # methods are named in the legend (labels beside crowded points collide), a knob's points by their w
             ax.errorbar(m[0], m[1], xerr=None if s is None else s[0], yerr=None if s is None else s[1],
-                        fmt='o' if first_T else 's', ms=5 if first_T else 3, color=colours[b], capsize=2)
-            if w and not first_T: continue                           # other temperatures: the curve's legend says it
-            # a knob's settings: w to the right; methods to the left, at a height no near neighbour's label took
-            taken = {dy for q, dy in placed if abs((q - m) / span).max() < 0.12}
-            dy = next(d for d in (3, -9, 13, -19, 23, -29, 0) if d not in taken or d == 0)
-            if not w: placed.append((m, dy))
-            ax.annotate((w or n) + ('' if len(v) == 1 else f' (n={len(v)})'), m, textcoords='offset points', fontsize=7,
-                        xytext=(5, -3) if w else (-5, dy), ha='left' if w else 'right')
-        lo, hi = ax.get_xlim(); ax.set_xlim(lo - 0.3 * (hi - lo), hi + 0.08 * (hi - lo))   # room for the labels
+                        fmt='o' if first_T else 's', ms=5 if first_T else 3, color=colours[b], capsize=2,
+                        label=None if w else n + ('' if len(v) == 1 else f' (n={len(v)})'))
+            if w and first_T: ax.annotate(w, m, textcoords='offset points', fontsize=7, xytext=(5, -3))
+        lo, hi = ax.get_xlim(); ax.set_xlim(lo, hi + 0.1 * (hi - lo))                   # room for the w labels
         if ('bicubic', k) in groups:
             bp, bl = np.mean([r['psnr'] for r in groups[('bicubic',
                                                          k)]]), np.mean([r['lpips'] for r in groups[('bicubic', k)]])
             ax.axvline(bp, color='grey', ls='--', lw=0.8); ax.axhline(bl, color='grey', ls='--', lw=0.8)
-            ax.text(bp, 0.02, ' bicubic PSNR', fontsize=7, color='grey', va='bottom')
         ax.axhline(0, color='k', lw=0.8); ax.text(ax.get_xlim()[0], 0, ' HR itself: LPIPS 0, PSNR ∞', fontsize=7,
                                                   va='bottom')
         if reference and k in reference:
-            ax.axhline(reference[k], color='C3', ls=':', lw=1)
-            ax.text(ax.get_xlim()[0], reference[k],
-                    f' paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)',
-                    fontsize=7, color='C3', va='bottom')
-        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7, loc='lower right', bbox_to_anchor=(1, 0.07))
+            ax.axhline(reference[k], color='C3', ls=':', lw=1,
+                       label=f'paper, Real-IISR on FLIR-IISR: {reference[k]:.3f} (another dataset)')
+        ax.legend(fontsize=7, loc='lower right', bbox_to_anchor=(1, 0.07))
         ax.set_ylim(bottom=-0.02); ax.set_xlabel('PSNR (dB)  → less distortion')
         ax.set_ylabel('LPIPS-alex  ↓ closer to HR')
         ax.set_title(f'{k}: better is down and to the right'); ax.grid(alpha=0.3)
@@ -692,3 +683,20 @@ def uncertainty_curve(unc, err, bins: int = 10) -> dict:
     groups = u_N.argsort(stable=True).tensor_split(bins)
     bu, be = np.array([u_N[g].mean().item() for g in groups]), np.array([e_N[g].mean().item() for g in groups])
     return dict(unc=bu, err=be, spearman=spearman(np.arange(bins), be))
+
+# %% ../nbs/10_eval.ipynb #1e492d65
+def block_edges(sr, hr, scale: int = 4, flat: float = 2 / 255) -> float:
+    "Grey levels by which SR's |gradient| across LR-pixel borders exceeds it inside them, where HR is flat (5×5 std)."
+    sr, hr = as_batch(sr).double(), as_batch(hr).double()
+    mu = F.avg_pool2d(F.pad(hr, (2,) * 4, mode='replicate'), 5, 1)
+    sd = (F.avg_pool2d(F.pad(hr * hr, (2,) * 4, mode='replicate'), 5, 1) - mu * mu).clamp_min(0).sqrt()
+    flat_B1HW, excess = sd < flat, []
+    for dim in (-1, -2):                                       # across columns, then across rows
+        n = sr.shape[dim] - 1
+        g = (sr.narrow(dim, 1, n) - sr.narrow(dim, 0, n)).abs()
+        ok = flat_B1HW.narrow(dim, 1, n) & flat_B1HW.narrow(dim, 0, n)
+        border = (torch.arange(n) % scale == scale - 1).view([-1] + [1] * (-dim - 1))   # between pixels 4i+3 and 4i+4
+        on, off = ok & border, ok & ~border
+        excess.append((g[on].mean() if on.any() else g.new_zeros(()))
+                      - (g[off].mean() if off.any() else g.new_zeros(())))
+    return 255 * float(sum(excess) / 2)
