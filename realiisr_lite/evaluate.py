@@ -684,7 +684,7 @@ def uncertainty_curve(unc, err, bins: int = 10) -> dict:
     bu, be = np.array([u_N[g].mean().item() for g in groups]), np.array([e_N[g].mean().item() for g in groups])
     return dict(unc=bu, err=be, spearman=spearman(np.arange(bins), be))
 
-# %% ../nbs/10_eval.ipynb #1e492d65
+# %% ../nbs/10_eval.ipynb #031ca58c
 def block_edges(sr, hr, scale: int = 4, flat: float = 2 / 255) -> float:
     "Grey levels by which SR's |gradient| across LR-pixel borders exceeds it inside them, where HR is flat (5×5 std)."
     sr, hr = as_batch(sr).double(), as_batch(hr).double()
