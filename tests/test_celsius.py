@@ -2,6 +2,7 @@
 import json, os, subprocess, sys
 import numpy as np
 import pytest
+from realiisr_lite.core import bundled_weights_dir
 import torch
 from PIL import Image
 from realiisr_lite.evaluate import celsius_errors, evaluate, TemperaturePairs, uncertainty_curve, spearman
@@ -99,7 +100,9 @@ def test_cli_eval_celsius(shared_data, tmp_path):
     assert r.returncode == 0, r.stderr
     rep = json.loads((tmp_path/'c'/'report.json').read_text())
     rows = {(x['method'], x['index']): x for x in rep['rows']}
-    assert {m for m, _ in rows} == {'bicubic', 'regression twin'}
+    # --no-model: bicubic and the bundled model's twins (the GAN twin where the bundle has one)
+    gan = (bundled_weights_dir('tiny')/'gan_twin.safetensors').is_file()
+    assert {m for m, _ in rows} == {'bicubic', 'regression twin'} | ({'GAN twin'} if gan else set())
     assert all(x['mae_c'] > 0 and x['hot_drift_px'] >= 0 and x['hot_abs_err_c'] == pytest.approx(abs(x['hot_err_c'])) for x in rows.values())
     assert 'mae_c' in (tmp_path/'c'/'report.md').read_text() and '°C columns' in rep['notes']
     r = subprocess.run([sys.executable, '-m', 'realiisr_lite.cli', 'eval', '--no-model', '--model', 'x=y'], capture_output=True, text=True, env=env)
