@@ -55,11 +55,14 @@ demo: venv
 docs: venv
 	$(BIN)/python scripts/build_docs.py --out _docs --workers $(NBDEV_WORKERS)
 
-# One GPU, under 9 minutes: train `small` (bf16), evaluate it on held-out TNO, benchmark; weights, logs, JSON in $OUT
-# (default out/gpu). Uses the venv's python if there is one, else $(PYTHON) (a GPU image with torch preinstalled).
+# One GPU, under 9 minutes: train `small` (the perceptual recipe, bf16) on all the shared thermal data, evaluate it with
+# LPIPS/DISTS on held-out TNO and raw16 beside its twins and the peers; weights (fp16), logs, JSON in $OUT (default
+# out/gpu). Uses the venv's python if there is one, else $(PYTHON) (a GPU image with torch preinstalled).
+# GPU_ARGS passes options to scripts/gpu_run.py, e.g. make gpu GPU_ARGS='--deadline 480'.
+GPU_ARGS ?=
 gpu:
-	REALIISR_COMMIT=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
-	  $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/gpu_run.py all --out $${OUT:-out/gpu}
+	REALIISR_COMMIT=$${REALIISR_COMMIT:-$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)} \
+	  $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/gpu_run.py all --out $${OUT:-out/gpu} $(GPU_ARGS)
 
 export: venv
 	nbdev-export && nbdev-clean
