@@ -79,3 +79,24 @@ def test_plan_steps_by_hand():
     steps = gpu_run.plan_steps(cfg, dict(prior=0.0, vq=0.0, stage2=0.1, stage3=0.04), 100.0, safety=1.25)
     assert steps == dict(stage2=int(100 * 0.40 / 0.54 / 0.125), stage3=int(100 * 0.14 / 0.54 / 0.05))
     assert (cfg.train.prior_steps, cfg.train.vq_steps) == (1500, 800)      # untouched
+
+
+def test_twin_process_trains_on_the_plan(tmp_path, monkeypatch):
+    "The twin process reads the planned steps from plan.json (not the configuration's defaults) and checks them."
+    import argparse, json
+    import realiisr_lite.train as train
+    from realiisr_lite.config import get_config
+    cfg = get_config('small')
+    gpu_run.plan_steps(cfg, dict(prior=0.01, vq=0.05, decoder=0.2, stage2=0.1, stage3=0.04), 60.0)
+    (tmp_path/'plan.json').write_text(json.dumps(dict(config=cfg.to_dict())))
+    seen = {}
+    monkeypatch.setattr(train, 'train_twins', lambda c, *a, **k: seen.setdefault('cfg', c) and {})
+    args = argparse.Namespace(run=str(tmp_path), config='small', set=None, data='thermal', device='cpu',
+                              steps=train.twin_steps(cfg))
+    gpu_run.run_twin(args)
+    got = seen['cfg'].train
+    assert (got.prior_steps, got.decoder_steps, got.steps, got.fid_steps) == \
+           (cfg.train.prior_steps, cfg.train.decoder_steps, cfg.train.steps, cfg.train.fid_steps)
+    assert train.twin_steps(seen['cfg']) < train.twin_steps(get_config('small'))      # the defaults would train longer
+    args.steps += 1
+    with pytest.raises(RuntimeError, match='planned'): gpu_run.run_twin(args)
