@@ -30,7 +30,7 @@ def log(*a):
 
 def prepare_data(src: Path, dst: Path) -> dict:
     "Copy the shared thermal images (data/) and weights (weights/) into dst: TNO as lossless PNGs, backbones in fp16."
-    import numpy as np, torch
+    import numpy as np
     from PIL import Image
     from realiisr_lite.data import list_images, load_thermal
     from realiisr_lite.core import load_tensors, save_tensors_atomic

@@ -10,17 +10,14 @@ import argparse, json, time
 from pathlib import Path
 import torch, torch.nn.functional as F
 from realiisr_lite.evaluate import evaluate, eval_dataset, sr_methods
-from realiisr_lite.metrics import bicubic_upscale
+from realiisr_lite.metrics import bicubic_upscale, gaussian_window
 from realiisr_lite.inference import RealIISR
 
 
 def gaussian_blur(x_B1HW, sigma: float) -> torch.Tensor:
-    "Separable Gaussian blur of σ pixels, reflected at the borders."
+    "Gaussian blur of σ pixels (SSIM's window function, 3σ each side), reflected at the borders."
     r = int(3 * sigma + 0.5)
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-t ** 2 / (2 * sigma ** 2)); k = k / k.sum()
-    x = F.pad(x_B1HW, (r, r, r, r), mode='reflect')
-    return F.conv2d(F.conv2d(x, k.view(1, 1, 1, -1)), k.view(1, 1, -1, 1))
+    return F.conv2d(F.pad(x_B1HW, (r, r, r, r), mode='reflect'), gaussian_window(2 * r + 1, sigma).float()[None, None])
 
 
 def lr_levels(sr_B1HW, lr_B1hw, sigma: float) -> torch.Tensor:
