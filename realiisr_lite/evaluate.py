@@ -368,8 +368,8 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
     names, lp = list(methods), iqa_metric('lpips')
     score = lambda im, ref: f"{psnr(im, ref, 0).item():.2f} dB" + ('' if isinstance(lp, str) else
                                                                     f" · LPIPS {lp(im, ref).item():.3f}")
-    fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.45 * len(picks)),
-                            squeeze=False)
+    fig, axs = plt.subplots(len(picks), len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.6 * len(picks)),
+                            squeeze=False, layout='constrained')          # constrained: titles never cover a row
     for r, (i, (y, x)) in enumerate(picks):
         it = dataset[i]; lr, hr = as_batch(it['lr']), as_batch(it['hr'])
         cut = lambda t: t[..., y:y + size, x:x + size]
@@ -377,11 +377,9 @@ def zoom_figure(methods: dict, dataset, picks, size: int = 96, cmap: str = 'iron
         lo, hi = hr_c.min().item(), hr_c.max().item()                   # one stretch per row: the crop's HR range
         for c, n in enumerate(names + ['HR']):
             im = hr_c if n == 'HR' else cut(methods[n](lr).float().clamp(0, 1))
-            t = n if n == 'HR' else f"{n}\n{score(im, hr_c)}"
+            t = f"HR\n{it.get('kind', '')} #{i}" if n == 'HR' else f"{n}\n{score(im, hr_c)}"
             show_thermal((im - lo) / max(hi - lo, 1e-6), cmap, ax=axs[r, c],
                          title=t if r == 0 or n == 'HR' else score(im, hr_c))
-        axs[r, 0].set_ylabel(f"{it.get('kind', '')} #{i}", fontsize=8)
-    fig.tight_layout()
     if path: fig.savefig(path, dpi=120)
     return fig
 
@@ -531,6 +529,7 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         if isinstance(rep.rows[0].get('lpips'), float):
             perception_distortion_figure(rep, path=out/'perception_distortion.png', seed_sep=' @'); plt.close('all')
     return rep
+
 
 # %% ../nbs/10_eval.ipynb #705b3eff
 def frame_tiles(dataset, tile: int, scale: int = 4, per_frame: int = 4) -> tuple[torch.Tensor, torch.Tensor]:

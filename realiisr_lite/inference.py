@@ -255,10 +255,10 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
         ('lr', 0.02, 0.55, 'LR thermal\nimage', '#f4d03f', 'iron'),
         ('heat', 0.16, 0.78, 'heat map\nσ(k·z)', '#f5b041', 'inferno'),
         ('edge', 0.16, 0.32, 'edge map\nSobel', '#f5b041', 'gray'),
-        ('gate', 0.30, 0.55, 'TSG gate\nW=σ(L(A)+G(A))\n+ cross-attn', '#eb984e', 'coolwarm'),
+        ('gate', 0.30, 0.55, 'TSG gate\nW=σ(L(A)\n+G(A))\n+ cross-\nattention', '#eb984e', 'coolwarm'),
         ('prefix', 0.45, 0.55, 'prefix\n[LR | TSG | start]', '#af7ac5', None),
         ('s1', 0.59, 0.80, 'next-scale\nVAR: 2×2', '#5dade2', 'iron'),
-        ('s2', 0.59, 0.55, '… p×p tokens\n(block-causal)', '#5dade2', 'iron'),
+        ('s2', 0.59, 0.55, '… p×p\ntokens\n(block-\ncausal)', '#5dade2', 'iron'),
         ('s3', 0.59, 0.30, '… final grid', '#5dade2', 'iron'),
         ('cac', 0.74, 0.55, "CAC decode\nZ'=Z+tanh(α)·\n(U⊙h(g))Vᵀ", '#48c9b0', None),
         ('sr', 0.88, 0.55, 'SR ×4\n(+ AdaIN)', '#58d68d', 'iron')]
@@ -289,8 +289,15 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
             iax.imshow(as_image_2d(thumbs[key]), cmap=get_cmap(cmap) if cmap == 'iron' else cmap); iax.set_axis_off()
             ax.text(x + W - 0.002, y, label, ha='right', va='center', fontsize=6.5)
         else: ax.text(x + W / 2, y, label, ha='center', va='center', fontsize=8)
+    around = {('lr', 'prefix'): (W / 2, W / 3), ('prefix', 'cac'): (2 * W / 3, W / 2)}   # below the boxes between
     for a, b in arrows:
         (xa, ya), (xb, yb) = centre[a], centre[b]
+        if (a, b) in around:
+            (da, db), low = around[a, b], 0.13
+            ax.plot([xa + da, xa + da, xb + db], [ya - H / 2 - 0.01, low, low], lw=1.0, color='#333333')
+            ax.annotate('', xy=(xb + db, yb - H / 2 - 0.01), xytext=(xb + db, low),
+                        arrowprops=dict(arrowstyle='->', lw=1.0, color='#333333'))
+            continue
         start, end = ((xa + W, ya), (xb, yb)) if xb > xa else ((xa + W / 2, ya - H / 2 if yb < ya else ya + H / 2),
                                                                (xb + W / 2, yb + H / 2 if yb < ya else yb - H / 2))
         ax.annotate('', xy=end, xytext=start, arrowprops=dict(arrowstyle='->', lw=1.0, color='#333333'))
@@ -298,3 +305,4 @@ def plot_pipeline(model: RealIISR | None = None, lr_tile=None, figsize=(15, 4.6)
             '(thermal order of neighbouring patches); tokenizer frozen',
             ha='center', fontsize=9, style='italic')
     return fig
+
