@@ -3,6 +3,7 @@
 frames, with PSNR and LPIPS-alex:
 
     python scripts/block_probe.py measure OUT.json          # bicubic, the two twins, the peer, the bundled model
+    python scripts/block_probe.py sources RUN OUT.json      # which stage of the bundled run (RUN) adds them
     python scripts/block_probe.py base nearest|bicubic STEPS OUT.json
         # the compact CNN from Real-ESRGAN's weights, trained with MSE for STEPS on the 'thermal' data (the `tiny`
         # prior's batch, crops and learning rate), with Real-ESRGAN's nearest-neighbour base or a bicubic one
@@ -19,6 +20,7 @@ from realiisr_lite.inference import RealIISR
 from realiisr_lite.metrics import RealESRGANPeer, bicubic_upscale, iqa_metric, psnr
 from realiisr_lite.model import CompactSRNet
 from realiisr_lite.train import fit_regression, load_regression, make_datasets
+from realiisr_lite.vqvae import load_vqvae
 
 torch.set_num_threads(1)
 
@@ -67,6 +69,17 @@ if __name__ == '__main__':
                        loss=tc.prior_loss)
         net.eval(); res.update(base=base, steps=steps, seconds=round(time.time() - t0))
         res['methods'] = scores({f'compact CNN, {base} base, MSE {steps} steps': net})
+    elif cmd == 'sources':
+        # the bundled model with its final (stage 3) or its stage-1b decoder (RUN/vqvae.safetensors), with the
+        # transformer's tokens or neutral ones, and its stage-0 prior alone
+        final, early = RealIISR.from_pretrained(), RealIISR.from_pretrained()
+        early.vqvae.load_state_dict(load_vqvae(Path(sys.argv[2])/'vqvae.safetensors').state_dict())
+        res['methods'] = scores({
+            'final decoder, model tokens': lambda lr: final.super_resolve(lr).sr,
+            'final decoder, neutral tokens': lambda lr: final.super_resolve(lr, tokens='neutral').sr,
+            'stage-1b decoder, model tokens': lambda lr: early.super_resolve(lr).sr,
+            'stage-1b decoder, neutral tokens': lambda lr: early.super_resolve(lr, tokens='neutral').sr,
+            'stage-0 prior': final.prior_image})
     else: sys.exit(__doc__)
     out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1))
     for n, per in res['methods'].items():
