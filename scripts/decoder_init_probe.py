@@ -29,7 +29,7 @@ if __name__ == '__main__':
     out.mkdir(parents=True, exist_ok=True)
     cfg = get_config('tiny'); tc = cfg.train
     train_ds, val_ds = make_datasets('thermal', cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
-    prior, t0 = load_regression(run/'prior.safetensors'), time.time()
+    prior = load_regression(run/'prior.safetensors')
     if not (out/'vqvae.safetensors').exists():               # stage 1b, the decoder from Real-ESRGAN's weights
         tok = load_vqvae(run/'tokenizer.safetensors')
         seed_everything(tc.seed)
@@ -40,7 +40,6 @@ if __name__ == '__main__':
         m1.vqvae.decoder.net.load_state_dict(CompactSRNet(cfg.scale).from_realesrgan().state_dict())
         fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=True, val_every=400)
         save_vqvae(m1.vqvae, out/'vqvae.safetensors', dict(stage='1b', decoder_init='realesrgan'))
-    seconds_1b = round(time.time() - t0)
     bundled = RealIISR.from_pretrained()
     if not (out/'model'/'config.json').exists():            # stage 3 on the bundled transformer's samples
         t3 = time.time()
