@@ -21,6 +21,7 @@ def outputs() -> dict:
     lr = torch.rand(1, 1, 40, 56, generator=torch.Generator().manual_seed(0))
     r = m.super_resolve(lr, intermediates=True)
     out = dict(lr=lr, default=r.sr, scale_3=r.scales[3], fidelity_1=m.super_resolve(lr, fidelity=1.0).sr,
+               fidelity_0=m.super_resolve(lr, fidelity=0.0).sr,
                fidelity_half=m.super_resolve(lr, fidelity=0.5).sr, seed_7=m.super_resolve(lr, seed=7).sr,
                expected=m.super_resolve(lr, decode='expected').sr, greedy=m.super_resolve(lr, decode='greedy').sr,
                neutral=m.super_resolve(lr, tokens='neutral').sr, tta=m.super_resolve(lr, uncertainty=True, tta_views=2).uncertainty)
