@@ -392,21 +392,26 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
     names = list(dict.fromkeys(n for n, _ in groups))
     fig, axs = plt.subplots(1, 2, figsize=(max(11, 0.55 * len(names) * len(kinds) + 3), 3.6))
     for ax, metric in zip(axs, ('psnr', 'ssim')):
-        w = 0.8 / len(kinds)
+        w, top = 0.8 / len(kinds), -np.inf
         for j, k in enumerate(kinds):
             v = [np.array([r[metric] for r in groups.get((n, k), [])], dtype=float) for n in names]
             mean = [a.mean() if len(a) else np.nan for a in v]
             # one seed: no error bar (not a bar of height 0)
             std = [a.std(ddof=1) if len(a) > 1 else np.nan for a in v]
-            bars = ax.bar(np.arange(len(names)) + j * w, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
-            ax.bar_label(bars, fmt='%.2f' if metric == 'psnr' else '%.3f', fontsize=7, padding=2)
+            xs = np.arange(len(names)) + j * w
+            top = np.nanmax([top, *(np.array(mean) + np.nan_to_num(std))])
+            ax.bar(xs, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
+            for x, m, s in zip(xs, mean, std):                     # the value above its error bar, not crossed by it
+                if np.isfinite(m): ax.annotate(f'{m:.2f}' if metric == 'psnr' else f'{m:.3f}', (x, m + np.nan_to_num(s)),
+                                               xytext=(0, 2), textcoords='offset points', ha='center', va='bottom', fontsize=7)
         seeds = {nm: max(len(groups.get((nm, k), [])) for k in kinds) for nm in names}
         ticks = [f'{nm} (n={seeds[nm]})' for nm in names] if seed_sep else names
         ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, ticks, rotation=20, ha='right', fontsize=8)
         if seed_sep: ax.set_xlabel(f'mean ± std over seeds (runs named "row{seed_sep}seed")', fontsize=8)
-        lo = min(r[metric] for r in summ); hi = max(r[metric] for r in summ)
+        lo = min(r[metric] for r in summ); hi = max(top, max(r[metric] for r in summ))
         ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3,
-                    hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper()); ax.legend(fontsize=8)
+                    hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper())
+        ax.legend(fontsize=8, ncols=len(kinds), loc='lower right', bbox_to_anchor=(1, 1), frameon=False)   # above the bars
         ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
@@ -529,6 +534,7 @@ def run_evaluation(models: dict | None = None, regression=None, data: str = 'aut
         if isinstance(rep.rows[0].get('lpips'), float):
             perception_distortion_figure(rep, path=out/'perception_distortion.png', seed_sep=' @'); plt.close('all')
     return rep
+
 
 
 # %% ../nbs/10_eval.ipynb #705b3eff
