@@ -401,9 +401,10 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
             xs = np.arange(len(names)) + j * w
             top = np.nanmax([top, *(np.array(mean) + np.nan_to_num(std))])
             ax.bar(xs, mean, w, yerr=std if seed_sep else None, capsize=2, label=k)
+            fmt = '{:.2f}' if metric == 'psnr' else '{:.3f}'
             for x, m, s in zip(xs, mean, std):                     # the value above its error bar, not crossed by it
-                if np.isfinite(m): ax.annotate(f'{m:.2f}' if metric == 'psnr' else f'{m:.3f}', (x, m + np.nan_to_num(s)),
-                                               xytext=(0, 2), textcoords='offset points', ha='center', va='bottom', fontsize=7)
+                if np.isfinite(m): ax.annotate(fmt.format(m), (x, m + np.nan_to_num(s)), xytext=(0, 2),
+                                               textcoords='offset points', ha='center', va='bottom', fontsize=7)
         seeds = {nm: max(len(groups.get((nm, k), [])) for k in kinds) for nm in names}
         ticks = [f'{nm} (n={seeds[nm]})' for nm in names] if seed_sep else names
         ax.set_xticks(np.arange(len(names)) + w * (len(kinds) - 1) / 2, ticks, rotation=20, ha='right', fontsize=8)
@@ -411,7 +412,7 @@ def ablation_chart(report: EvalReport, methods=None, path=None, seed_sep: str | 
         lo = min(r[metric] for r in summ); hi = max(top, max(r[metric] for r in summ))
         ax.set_ylim(lo - (hi - lo) * 0.6 - 1e-3,
                     hi + (hi - lo) * 0.3 + 1e-3); ax.set_title(metric.upper())
-        ax.legend(fontsize=8, ncols=len(kinds), loc='lower right', bbox_to_anchor=(1, 1), frameon=False)   # above the bars
+        ax.legend(fontsize=8, ncols=len(kinds), loc='lower right', bbox_to_anchor=(1, 1), frameon=False)  # above bars
         ax.grid(axis='y', alpha=0.3)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
