@@ -1,6 +1,6 @@
 """Does a plain blend of the two twins reach the bundled model's default point? PSNR and LPIPS-alex of
-w·(MSE twin) + (1 − w)·(GAN twin), the twins bundled with the model, on the held-out test sets, per degradation kind,
-beside the same w applied to the bundled model (its own fidelity path: w·prior + (1 − w)·decoder).
+w·(MSE twin) + (1 − w)·(GAN twin), the twins bundled with the model, on the held-out test sets, per degradation kind;
+compare with the model's own rows at the same w (results/pd_sweep/, where w blends its prior and its decoder).
 Usage: python scripts/twin_blend.py OUT.json [DATA ...] (default data: tno raw16)"""
 import sys, json, time, torch, numpy as np
 from pathlib import Path
