@@ -46,6 +46,7 @@ class TrainConfig:
     fid_decoder: bool = False        # stage 3 of a 'conv' decoder: also fine-tune the decoder itself
     fid_ssim: float = 0.0            # stage 3 of a 'conv' decoder: weight of (1 − SSIM) next to L1
     fid_true_share: float = 0.0      # stage 3: share of samples decoded from the true tokens of HR − prior
+    block_weight: float = 0.0        # stages 1 and 3: weight of the block-step penalty (notebook 07); 0: none
     pool: int = 0                    # > 0: train on a cached pool of this many degraded pairs, else on the fly
     seed: int = 0                    # every random choice of training is a function of (seed, step)
 

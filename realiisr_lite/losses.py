@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['TOC_NEIGHBOURS', 'TOC_REDUCTIONS', 'TOC_BORDERS', 'toc_loss', 'ThermalOrderConsistencyLoss', 'total_loss',
-           'PatchDiscriminator', 'hinge_d_loss', 'adaptive_gan_weight', 'PerceptualGANLoss']
+           'PatchDiscriminator', 'hinge_d_loss', 'adaptive_gan_weight', 'block_step_loss', 'PerceptualGANLoss']
 
 # %% ../nbs/07_toc.ipynb #bf7a3fed
 TOC_NEIGHBOURS = {4: ((0, 1), (1, 0)), 8: ((0, 1), (1, 0), (1, 1), (1, -1))}   # each unordered pair once
@@ -120,13 +120,28 @@ def adaptive_gan_weight(rec_loss, adv_loss, last_layer: torch.Tensor, max_weight
     g_adv = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)[0]
     return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, max_weight).detach()
 
+def block_step_loss(sr_B1HW, hr_B1HW, scale: int = 4, flat: float = 2 / 255) -> torch.Tensor:
+    "Mean |step| of SR across LR-pixel borders minus inside them, where HR is flat (5×5 std), per direction, ≥ 0."
+    mu = F.avg_pool2d(F.pad(hr_B1HW, (2,) * 4, mode='replicate'), 5, 1)
+    sd = (F.avg_pool2d(F.pad(hr_B1HW * hr_B1HW, (2,) * 4, mode='replicate'), 5, 1) - mu * mu).clamp_min(0).sqrt()
+    flat_B1HW, out = (sd < flat).detach(), sr_B1HW.new_zeros(())
+    for dim in (-1, -2):                                       # across columns, then across rows
+        n = sr_B1HW.shape[dim] - 1
+        g = (sr_B1HW.narrow(dim, 1, n) - sr_B1HW.narrow(dim, 0, n)).abs()
+        ok = (flat_B1HW.narrow(dim, 1, n) & flat_B1HW.narrow(dim, 0, n)).to(g.dtype)
+        border = (torch.arange(n, device=g.device) % scale == scale - 1).to(g.dtype).view([-1] + [1] * (-dim - 1))
+        on, off = ok * border, ok * (1 - border)
+        excess = (g * on).sum() / on.sum().clamp_min(1) - (g * off).sum() / off.sum().clamp_min(1)
+        out = out + F.relu(excess) / 2
+    return out
+
 class PerceptualGANLoss(nn.Module):
-    "Generator loss L1 + λp·LPIPS-vgg + λ·λg·hinge GAN (adaptive λ; GAN from `gan_start`) and the PatchGAN loss."
+    "Generator loss L1 + λp·LPIPS-vgg (+ λb·blocks) + λ·λg·hinge GAN (adaptive λ; from `gan_start`); PatchGAN loss."
     def __init__(self, perceptual: float = 1.0, gan: float = 0.1, gan_start: int = 0, lpips=None, disc_layers: int = 3,
-                 weight_every: int = 4, lpips_crop: int | None = 64):
+                 weight_every: int = 4, lpips_crop: int | None = 64, blocks: float = 0.0, scale: int = 4):
         super().__init__()
         self.perceptual, self.gan, self.gan_start, self.weight_every = perceptual, gan, gan_start, weight_every
-        self.lpips_crop = lpips_crop
+        self.lpips_crop, self.blocks, self.scale = lpips_crop, blocks, scale
         if lpips is None and perceptual:
             from realiisr_lite.metrics import LPIPS
             lpips = LPIPS('vgg')
@@ -145,6 +160,8 @@ class PerceptualGANLoss(nn.Module):
                 sr_p, hr_p = sr[..., y:y + c, x:x + c], hr[..., y:y + c, x:x + c]
             else: sr_p, hr_p = sr, hr
             p = self.lpips(sr_p, hr_p).mean(); loss = loss + self.perceptual * p; parts['lpips_vgg'] = p.detach()
+        if self.blocks:                                # steps at the LR's pixel borders where HR is flat
+            b = block_step_loss(sr, hr, self.scale); loss = loss + self.blocks * b; parts['blocks'] = b.detach()
         if self.disc is not None and step >= self.gan_start:
             adv = -self.disc(sr).mean()
             lam = self.disc.adaptive_weight

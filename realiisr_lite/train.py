@@ -475,8 +475,8 @@ def fit_perceptual(model: RealIISR, train_ds, val_ds=None, out=None, stage: int 
     if stage not in (1, 3): raise ValueError(f"stage must be 1 or 3, got {stage}")
     steps = (tc.decoder_steps if stage == 1 else tc.fid_steps) if steps is None else steps
     dev = torch.device(device) if device else pick_device()
-    crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0,
-                             disc_layers=tc.disc_layers).to(dev)
+    crit = PerceptualGANLoss(tc.perceptual, tc.gan, tc.gan_start if stage == 1 else 0, disc_layers=tc.disc_layers,
+                             blocks=tc.block_weight, scale=model.config.scale).to(dev)
     model.to(dev).eval()
     groups = [dict(params=list(vq.decoder.parameters()), lr=tc.decoder_lr)]
     if crit.disc is not None:

@@ -5,16 +5,18 @@ stages 1b and 3 of the bundled run with the decoder started from Real-ESRGAN's w
 tokenizer and transformer, then measures blocks (`block_edges`), PSNR and LPIPS-alex on the held-out TNO frames next to
 the bundled model and both twins:
 
-    python scripts/decoder_init_probe.py RUN OUT_DIR OUT.json      # RUN: a training run folder (prior, tokenizer)
+    python scripts/decoder_init_probe.py RUN OUT_DIR OUT.json [KEY=VALUE ...]
 
-One CPU thread; stages 1b and 3 resume exactly from OUT_DIR. The transformer is the bundled one, trained with the
-old stage-1b decoder: a probe of the decoder's start, not a new recipe."""
-import json, sys, time
+RUN: a training run folder (prior.safetensors, tokenizer.safetensors), or `bundled` for the bundled model's own prior
+and tokenizer; KEY=VALUE: config overrides of the retrained stages, e.g. train.block_weight=10 (the block-step penalty
+of notebook 07). Threads: $OMP_NUM_THREADS (default 1); stages 1b and 3 resume exactly from OUT_DIR. The transformer
+is the bundled one, trained with the old stage-1b decoder: a probe of the decoder's start, not a new recipe."""
+import json, os, sys, time
 from pathlib import Path
 import torch
 from realiisr_lite.config import get_config
 from realiisr_lite.core import bundled_weights_dir, seed_everything
-from realiisr_lite.inference import RealIISR
+from realiisr_lite.inference import Decoding, RealIISR
 from realiisr_lite.model import CompactSRNet, save_pretrained
 from realiisr_lite.train import fit_perceptual, load_regression, make_datasets
 from realiisr_lite.vqvae import load_vqvae, save_vqvae
@@ -22,16 +24,17 @@ from realiisr_lite.vqvae import load_vqvae, save_vqvae
 sys.path.insert(0, str(Path(__file__).parent))
 from block_probe import scores                                        # noqa: E402  (the same measurement)
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', 1)))
 
 if __name__ == '__main__':
-    run, out, report = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    run, out, report, sets = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:]
     out.mkdir(parents=True, exist_ok=True)
-    cfg = get_config('tiny'); tc = cfg.train
+    cfg = get_config('tiny', dict(kv.split('=', 1) for kv in sets)); tc = cfg.train
     train_ds, val_ds = make_datasets('thermal', cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
-    prior = load_regression(run/'prior.safetensors')
+    bundled = RealIISR.from_pretrained()
+    prior = bundled.prior if run == 'bundled' else load_regression(Path(run)/'prior.safetensors')
     if not (out/'vqvae.safetensors').exists():               # stage 1b, the decoder from Real-ESRGAN's weights
-        tok = load_vqvae(run/'tokenizer.safetensors')
+        tok = bundled.vqvae if run == 'bundled' else load_vqvae(Path(run)/'tokenizer.safetensors')
         seed_everything(tc.seed)
         m1 = RealIISR(cfg)
         m1.prior.load_state_dict(prior.state_dict())
@@ -39,8 +42,7 @@ if __name__ == '__main__':
                                   if k.startswith(('encoder.', 'quantizer.'))}, strict=False)
         m1.vqvae.decoder.net.load_state_dict(CompactSRNet(cfg.scale).from_realesrgan().state_dict())
         fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=True, val_every=400)
-        save_vqvae(m1.vqvae, out/'vqvae.safetensors', dict(stage='1b', decoder_init='realesrgan'))
-    bundled = RealIISR.from_pretrained()
+        save_vqvae(m1.vqvae, out/'vqvae.safetensors', dict(stage='1b', decoder_init='realesrgan', overrides=sets))
     if not (out/'model'/'config.json').exists():            # stage 3 on the bundled transformer's samples
         t3 = time.time()
         model = RealIISR(cfg, load_vqvae(out/'vqvae.safetensors'))
@@ -53,10 +55,15 @@ if __name__ == '__main__':
     probe = RealIISR.from_pretrained(out/'model')
     W = bundled_weights_dir('tiny')
     twin, gan = load_regression(W/'regression.safetensors'), load_regression(W/'gan_twin.safetensors')
+    name = 'Real-IISR-lite (decoder from Real-ESRGAN' + ''.join(f', {s}' for s in sets) + ')'
     res = dict(command='python scripts/decoder_init_probe.py ' + ' '.join(sys.argv[1:]), date=time.strftime('%Y-%m-%d'),
-               methods=scores({
+               fidelity_default=probe.config.fidelity, methods=scores({
                    'regression twin': twin, 'GAN twin': gan,
                    'Real-IISR-lite (bundled: decoder from the prior)': lambda lr: bundled.super_resolve(lr).sr,
-                   'Real-IISR-lite (decoder from Real-ESRGAN)': lambda lr: probe.super_resolve(lr).sr}))
+                   name: lambda lr: probe.super_resolve(lr).sr,
+                   # w = 0: the decoder's image alone, where its blocks are not halved by the prior's
+                   'Real-IISR-lite (bundled: decoder from the prior), w = 0':
+                       lambda lr: bundled.super_resolve(lr, Decoding(fidelity=0.0)).sr,
+                   name + ', w = 0': lambda lr: probe.super_resolve(lr, Decoding(fidelity=0.0)).sr}))
     report.write_text(json.dumps(res, indent=1))
     print(json.dumps(res['methods'], indent=1))

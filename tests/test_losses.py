@@ -178,3 +178,27 @@ def test_total_loss_weights_by_hand():
     _, parts3 = total_loss(ce, sr, HR_2x2, lambda_mse=0.0, lambda_toc=1.0, reduction='released', neighbours=4)
     assert parts3['toc'].item() == pytest.approx(0.26, abs=1e-6)
     with pytest.raises(ValueError, match='both'): total_loss(ce, sr)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the block-step penalty against the evaluation's block measure
+# ---------------------------------------------------------------------------------------------------------------------
+def test_block_step_loss_is_the_block_measure_made_differentiable():
+    from realiisr_lite.evaluate import block_edges
+    from realiisr_lite.losses import block_step_loss, PerceptualGANLoss
+    g = torch.Generator().manual_seed(3)
+    hr = torch.full((2, 1, 32, 32), 0.4) + torch.rand(2, 1, 1, 1, generator=g) * 0.2      # flat HR frames
+    lr_noise = torch.randn(2, 1, 8, 8, generator=g) * 0.01
+    sr = hr + F.interpolate(lr_noise, scale_factor=4, mode='nearest')                     # blocky: steps at borders
+    want = block_edges(sr, hr)                                      # grey levels, both directions positive here
+    assert want > 0.5
+    assert abs(255 * block_step_loss(sr, hr).item() - want) < 1e-3
+    smooth = hr + F.interpolate(lr_noise, scale_factor=4, mode='bicubic', align_corners=False)
+    assert block_step_loss(smooth, hr).item() < block_step_loss(sr, hr).item() / 3
+    # in the decoder's objective: the term is added, and its gradient lowers it
+    crit = PerceptualGANLoss(perceptual=0.0, gan=0.0, blocks=10.0)
+    x = sr.clone().requires_grad_()
+    loss, parts = crit.generator_loss(x, hr)
+    assert abs(loss.item() - (F.l1_loss(sr, hr) + 10 * block_step_loss(sr, hr)).item()) < 1e-6 and 'blocks' in parts
+    loss.backward()
+    assert block_step_loss((x - 0.05 * x.grad).detach(), hr) < block_step_loss(sr, hr)
