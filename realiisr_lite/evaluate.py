@@ -329,6 +329,7 @@ def seed_summary(report: EvalReport, columns=('psnr', 'ssim', 'sharpness', 'orde
 def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron', crop: int | None = 160, path=None):
     "Pseudo-colour grid (LR, every method, HR) with a marked row, and the line profiles along it; saved to `path`."
     import matplotlib.pyplot as plt
+    from textwrap import fill                                   # long method names wrap instead of overlapping
     from realiisr_lite.core import show_thermal, mark_row, plot_line_profile
     names = list(methods)
     ncol = len(names) + 2
@@ -345,8 +346,8 @@ def qualitative_figure(methods: dict, dataset, indices=(0, 1), cmap: str = 'iron
         ims = [('LR (×4 smaller)', lr)] + [(n, srs[n]) for n in names] + [('HR', hr)]
         for c, (t, im) in enumerate(ims):
             ax = axs[2 * r, c]
-            show_thermal(im, cmap, ax=ax,
-                         title=f"{t}\n{psnr(im, hr).item():.2f} dB" if t not in ('HR', 'LR (×4 smaller)') else t)
+            plain = t in ('HR', 'LR (×4 smaller)')
+            show_thermal(im, cmap, ax=ax, title=t if plain else f"{fill(t, 24)}\n{psnr(im, hr).item():.2f} dB")
             mark_row(ax, (row + 0.5) * im.shape[-2] / hr.shape[-2] - 0.5)
         gs = axs[2 * r + 1, 0].get_gridspec()
         for ax in axs[2 * r + 1]: ax.remove()
