@@ -93,6 +93,7 @@ class RealIISRConfig:
     prior: str | None = None              # None: tokens code HR (paper); 'regression': tokens code HR − prior(LR)
     prior_arch: str = 'residual'          # 'residual' (ResidualSRNet) or 'compact' (Real-ESRGAN's, one channel)
     prior_init: str | None = None         # 'realesrgan': stage 0 starts from realesr-general-x4v3 (BSD-3)
+    decoder_init: str = 'prior'           # stage 1b: the 'compact' decoder starts as the prior or from 'realesrgan'
     prior_channels: int = 64              # 'residual' prior: channels
     prior_blocks: int = 8                 # 'residual' prior: residual blocks
     decode: str = 'greedy'                # default decoding: 'greedy' (released), 'sample' or 'expected'

@@ -29,11 +29,11 @@ from .inference import _dihedral      # flips (notebook 08a)
 from .vqvae import TokenConditionedSR
 
 # %% auto #0
-__all__ = ['auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices', 'stack_items', 'collate',
-           'StepBatches', 'step_loader', 'save_training_state', 'load_training_state', 'setup_distributed',
-           'git_commit', 'validate', 'TrainingDivergedError', 'warmup_cosine', 'make_optimizer', 'fit', 'micro_config',
-           'micro_data', 'fidelity_weight', 'fit_fidelity', 'validate_decoder', 'fit_perceptual', 'fit_regression',
-           'save_regression', 'load_regression', 'twin_steps', 'train', 'train_twins']
+__all__ = ['DECODER_INITS', 'auto_data', 'make_datasets', 'hr_crops_for', 'pool_workers', 'PairPool', 'batch_indices',
+           'stack_items', 'collate', 'StepBatches', 'step_loader', 'save_training_state', 'load_training_state',
+           'setup_distributed', 'git_commit', 'validate', 'TrainingDivergedError', 'warmup_cosine', 'make_optimizer',
+           'fit', 'micro_config', 'micro_data', 'fidelity_weight', 'fit_fidelity', 'validate_decoder', 'fit_perceptual',
+           'fit_regression', 'save_regression', 'load_regression', 'init_decoder', 'twin_steps', 'train', 'train_twins']
 
 # %% ../nbs/09_train.ipynb #0e96f948
 def auto_data() -> str:
@@ -609,6 +609,16 @@ def load_regression(path, device='cpu') -> nn.Module:
 
 
 # %% ../nbs/09_train.ipynb #d9f7f45d
+DECODER_INITS = ('prior', 'realesrgan')
+
+def init_decoder(model: RealIISR, prior: nn.Module) -> RealIISR:
+    "Start stage 1b's 'compact' decoder as the stage-0 prior or from Real-ESRGAN's weights (`config.decoder_init`)."
+    how, net = model.config.decoder_init, model.vqvae.decoder.net
+    if how not in DECODER_INITS: raise ValueError(f"decoder_init must be one of {DECODER_INITS}, got {how!r}")
+    if how == 'prior': net.load_state_dict(prior.state_dict())
+    else: net.load_state_dict(CompactSRNet(model.config.scale).from_realesrgan().state_dict())
+    return model
+
 def twin_steps(cfg: RealIISRConfig) -> int:
     "Regression-twin steps (prior's batch and crop size) seeing as many HR pixels as stages 0, 2, 3 (+ a perceptual 1)."
     tc = cfg.train
@@ -684,7 +694,7 @@ def train(config: RealIISRConfig | str = 'tiny', data: str = 'auto', out='runs/t
             m1.vqvae.load_state_dict({k: v for k, v in vq.state_dict().items()
                                       if k.startswith(('encoder.', 'quantizer.'))},
                                      strict=False)
-            m1.vqvae.decoder.net.load_state_dict(prior.state_dict())   # the decoder starts as the prior
+            init_decoder(m1, prior)
             vh = fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=resume, progress=progress and rank == 0,
                                 device=dev, val_every=val_every)
             vq = m1.vqvae
