@@ -17,8 +17,8 @@ import torch
 from realiisr_lite.config import get_config
 from realiisr_lite.core import bundled_weights_dir, seed_everything
 from realiisr_lite.inference import Decoding, RealIISR
-from realiisr_lite.model import CompactSRNet, save_pretrained
-from realiisr_lite.train import fit_perceptual, load_regression, make_datasets
+from realiisr_lite.model import save_pretrained
+from realiisr_lite.train import fit_perceptual, init_decoder, load_regression, make_datasets
 from realiisr_lite.vqvae import load_vqvae, save_vqvae
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -29,7 +29,7 @@ torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', 1)))
 if __name__ == '__main__':
     run, out, report, sets = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:]
     out.mkdir(parents=True, exist_ok=True)
-    cfg = get_config('tiny', dict(kv.split('=', 1) for kv in sets)); tc = cfg.train
+    cfg = get_config('tiny', dict(decoder_init='realesrgan', **dict(kv.split('=', 1) for kv in sets))); tc = cfg.train
     train_ds, val_ds = make_datasets('thermal', cfg.hr_size, cfg.scale, tc.seed, pool=tc.pool)
     bundled = RealIISR.from_pretrained()
     prior = bundled.prior if run == 'bundled' else load_regression(Path(run)/'prior.safetensors')
@@ -40,7 +40,7 @@ if __name__ == '__main__':
         m1.prior.load_state_dict(prior.state_dict())
         m1.vqvae.load_state_dict({k: v for k, v in tok.state_dict().items()
                                   if k.startswith(('encoder.', 'quantizer.'))}, strict=False)
-        m1.vqvae.decoder.net.load_state_dict(CompactSRNet(cfg.scale).from_realesrgan().state_dict())
+        init_decoder(m1, prior)                              # decoder_init='realesrgan' (notebook 09)
         fit_perceptual(m1, train_ds, val_ds, out, stage=1, resume=True, val_every=400)
         save_vqvae(m1.vqvae, out/'vqvae.safetensors', dict(stage='1b', decoder_init='realesrgan', overrides=sets))
     if not (out/'model'/'config.json').exists():            # stage 3 on the bundled transformer's samples
