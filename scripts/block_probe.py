@@ -5,6 +5,11 @@ frames, with PSNR and LPIPS-alex:
     python scripts/block_probe.py measure OUT.json          # bicubic, the two twins, the peer, the bundled model
     python scripts/block_probe.py sources RUN OUT.json      # which stage of the bundled run (RUN) adds them
     python scripts/block_probe.py base nearest|bicubic STEPS OUT.json
+    python scripts/block_probe.py models NAME=MODEL_DIR [NAME=MODEL_DIR ...] OUT.json
+        # trained models side by side, each at its default fidelity w and at w = 0 (the decoder's image alone)
+    python scripts/block_probe.py zoom NAME=MODEL_DIR [NAME=MODEL_DIR ...] OUT.png
+        # zoomed 96-px crops of a bright flat region of a defocus and a motion frame: bicubic, each model at w = 0 and
+        # at its default, HR
         # the compact CNN from Real-ESRGAN's weights, trained with MSE for STEPS on the 'thermal' data (the `tiny`
         # prior's batch, crops and learning rate), with Real-ESRGAN's nearest-neighbour base or a bicubic one
 
@@ -80,6 +85,36 @@ if __name__ == '__main__':
             'stage-1b decoder, model tokens': lambda lr: early.super_resolve(lr).sr,
             'stage-1b decoder, neutral tokens': lambda lr: early.super_resolve(lr, tokens='neutral').sr,
             'stage-0 prior': final.prior_image})
+    elif cmd == 'models':
+        from realiisr_lite.inference import Decoding
+        methods = {}
+        for spec in sys.argv[2:-1]:
+            name, path = spec.split('=', 1)
+            m = RealIISR.from_pretrained(path or None)
+            methods[name] = lambda lr, m=m: m.super_resolve(lr).sr
+            methods[name + ', w = 0'] = lambda lr, m=m: m.super_resolve(lr, Decoding(fidelity=0.0)).sr
+        res['methods'] = scores(methods)
+    elif cmd == 'zoom':
+        import numpy as np
+        from realiisr_lite.evaluate import zoom_figure
+        from realiisr_lite.inference import Decoding
+        ds, size, methods = eval_dataset('tno'), 96, {'bicubic': bicubic_upscale}
+        models = [(n, RealIISR.from_pretrained(p or None)) for n, p in (s.split('=', 1) for s in sys.argv[2:-1])]
+        for n, m in models: methods[f'{n}, w = 0'] = lambda lr, m=m: m.super_resolve(lr, Decoding(fidelity=0.0)).sr
+        for n, m in models: methods[f'{n}, w = {m.config.fidelity:g}'] = lambda lr, m=m: m.super_resolve(lr).sr
+        picks = []
+        for kind in ('defocus', 'motion'):           # the first frame of each kind; its brightest flat 96-px window
+            i = next(j for j in range(len(ds)) if ds[j]['kind'] == kind)
+            hr = ds[i]['hr'][0].numpy()
+            gy, gx = np.abs(np.diff(hr, axis=0))[:, :-1], np.abs(np.diff(hr, axis=1))[:-1]
+            cands = [(y, x) for y in range(0, hr.shape[0] - size, 16) for x in range(0, hr.shape[1] - size, 16)]
+            grad = np.array([(gy + gx)[y:y + size, x:x + size].mean() for y, x in cands])
+            mean = np.array([hr[y:y + size, x:x + size].mean() for y, x in cands])
+            flat = grad <= np.median(grad)
+            picks.append((i, cands[int(np.argmax(np.where(flat, mean, -1)))]))
+        zoom_figure(methods, ds, picks, size=size, path=out)
+        res['picks'] = picks
+        print(res); sys.exit(0)
     else: sys.exit(__doc__)
     out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1))
     for n, per in res['methods'].items():
