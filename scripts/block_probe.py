@@ -5,13 +5,13 @@ frames, with PSNR and LPIPS-alex:
     python scripts/block_probe.py measure OUT.json          # bicubic, the two twins, the peer, the bundled model
     python scripts/block_probe.py sources RUN OUT.json      # which stage of the bundled run (RUN) adds them
     python scripts/block_probe.py base nearest|bicubic STEPS OUT.json
+        # the compact CNN from Real-ESRGAN's weights, trained with MSE for STEPS on the 'thermal' data (the `tiny`
+        # prior's batch, crops and learning rate), with Real-ESRGAN's nearest-neighbour base or a bicubic one
     python scripts/block_probe.py models NAME=MODEL_DIR [NAME=MODEL_DIR ...] OUT.json
         # trained models side by side, each at its default fidelity w and at w = 0 (the decoder's image alone)
     python scripts/block_probe.py zoom NAME=MODEL_DIR [NAME=MODEL_DIR ...] OUT.png
         # zoomed 96-px crops of a bright flat region of a defocus and a motion frame: bicubic, each model at w = 0 and
         # at its default, HR
-        # the compact CNN from Real-ESRGAN's weights, trained with MSE for STEPS on the 'thermal' data (the `tiny`
-        # prior's batch, crops and learning rate), with Real-ESRGAN's nearest-neighbour base or a bicubic one
 
 One CPU thread; the means are per degradation kind over the 12 frames."""
 import json, sys, time
@@ -112,6 +112,7 @@ if __name__ == '__main__':
             mean = np.array([hr[y:y + size, x:x + size].mean() for y, x in cands])
             flat = grad <= np.median(grad)
             picks.append((i, cands[int(np.argmax(np.where(flat, mean, -1)))]))
+        out.parent.mkdir(parents=True, exist_ok=True)
         zoom_figure(methods, ds, picks, size=size, path=out)
         res['picks'] = picks
         print(res); sys.exit(0)
