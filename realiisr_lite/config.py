@@ -143,19 +143,21 @@ def _removed(group: str, key: str, value) -> bool:
 
 # %% ../nbs/07a_config.ipynb #b6d5eddc
 def _tiny() -> RealIISRConfig:
-    # the bundled design: pretrained compact prior, a decoder of tokens + LR trained perceptually
+    # the bundled design: pretrained compact prior, a decoder of tokens + LR started from Real-ESRGAN's weights,
+    # trained perceptually with a penalty for blocks
     # default w = 0.5: ahead of bicubic (PSNR) and Real-ESRGAN (LPIPS) on the most validation frames
     pn = (1, 2, 3, 4, 6, 8, 11, 16)
     return RealIISRConfig(vqvae=VQVAEConfig(downsample=8, latent_dim=16, codebook_size=512, patch_nums=pn,
                                             base_channels=16, lowpass=False, decoder='compact'),
                           var=VARConfig(patch_nums=pn, hr_size=128, depth=4, cond_channels=32, head='codebook',
                                         cond_inject=True),
-                          prior='regression', prior_arch='compact', prior_init='realesrgan', fidelity=0.5, adain=False,
-                          decode='sample', overlap=0, tsg_inject='add', pixel_loss='soft',
+                          prior='regression', prior_arch='compact', prior_init='realesrgan', decoder_init='realesrgan',
+                          fidelity=0.5, adain=False, decode='sample', overlap=0, tsg_inject='add', pixel_loss='soft',
                           train=TrainConfig(batch_size=8, steps=800, prior_steps=1500, prior_batch_size=8,
                                             prior_hr_size=128, prior_lr=1e-4, prior_loss='mse', vq_steps=800,
                                             vq_batch_size=16, decoder_steps=1200, decoder_lr=1e-4, perceptual=1.0,
-                                            gan=0.1, gan_start=400, fid_steps=400, fid_true_share=0.25, pool=6000))
+                                            gan=0.1, gan_start=400, fid_steps=400, fid_true_share=0.25, pool=6000,
+                                            block_weight=10.0))
 
 def _tiny_mse() -> RealIISRConfig:
     # the MSE design bundled before: regression prior, fidelity path, expected codes
@@ -182,7 +184,7 @@ def _small() -> RealIISRConfig:
     c.train = TrainConfig(lr=6e-4, batch_size=64, steps=2000, warmup=100, prior_steps=2000, prior_batch_size=64,
                           prior_hr_size=128, prior_lr=1e-4, prior_loss='mse', vq_steps=1500, vq_batch_size=64,
                           decoder_steps=1500, decoder_lr=1e-4, perceptual=1.0, gan=0.1, gan_start=500, fid_steps=400,
-                          fid_true_share=0.25, pool=12000)
+                          fid_true_share=0.25, pool=12000, block_weight=10.0)
     return c
 
 def _base() -> RealIISRConfig:
